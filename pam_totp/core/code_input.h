@@ -1,0 +1,26 @@
+// What the user typed at the prompt, before any secret is involved.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "core/secret_bytes.h"
+
+namespace pam_totp {
+
+constexpr std::size_t kMaxTypedLength = 64;
+
+// Drops spaces (people type "123 456"); anything longer than
+// kMaxTypedLength is returned empty, i.e. it can match nothing.
+SecretBytes normalize_typed_code(std::string_view typed);
+
+struct PasswordAndCode {
+    SecretBytes password;
+    SecretBytes code;
+};
+
+// forward_pass: the last `digits` characters are the code and must be digits;
+// the rest is the password (may be empty). nullopt when it cannot be split.
+std::optional<PasswordAndCode> split_password_and_code(std::string_view typed, int digits);
+
+}  // namespace pam_totp

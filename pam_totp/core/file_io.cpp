@@ -1,0 +1,150 @@
+#include "core/file_io.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/host_key.h"
+
+namespace pam_totp {
+namespace {
+
+std::string octal(mode_t mode) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+    return buf;
+}
+
+Status write_all(int fd, std::span<const std::uint8_t> content, const std::string& path) {
+    while (!content.empty()) {
+        const ssize_t n = ::write(fd, content.data(), content.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return Error{errno_message(path, errno)};
+        content = content.subspan(static_cast<std::size_t>(n));
+    }
+    return {};
+}
+
+std::string temp_name_for(const std::string& path) {
+    std::uint8_t random[8];
+    if (RAND_bytes(random, sizeof random) != 1) throw std::runtime_error("the OpenSSL random generator failed");
+    const std::string dir = parent_directory(path);
+    const std::string base = path.substr(path.find_last_of('/') + 1);
+    return dir + "/." + base + ".tmp-" + to_hex(random);
+}
+
+Status check_target(const std::string& path, bool replace) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) return {};
+        return Error{errno_message(path, errno)};
+    }
+    if (S_ISLNK(st.st_mode)) return Error{path + ": is a symbolic link; refusing to write through it"};
+    if (!S_ISREG(st.st_mode)) return Error{path + ": exists and is not a regular file"};
+    if (!replace) return Error{path + ": already exists"};
+    return {};
+}
+
+}  // namespace
+
+std::string errno_message(const std::string& path, int error) { return path + ": " + std::strerror(error); }
+
+std::string parent_directory(const std::string& path) {
+    const std::size_t slash = path.find_last_of('/');
+    if (slash == std::string::npos) return ".";
+    if (slash == 0) return "/";
+    return path.substr(0, slash);
+}
+
+Status check_opened_file(int fd, const std::string& path, const FileRules& rules) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return Error{errno_message(path, errno)};
+    if (!S_ISREG(st.st_mode)) return Error{path + ": not a regular file"};
+    if (rules.owner) {
+        const bool owner_ok = st.st_uid == *rules.owner || (rules.allow_root && st.st_uid == 0);
+        if (!owner_ok)
+            return Error{path + ": owned by uid " + std::to_string(st.st_uid) + ", expected uid " +
+                         std::to_string(*rules.owner) + (rules.allow_root ? " or root" : "")};
+    }
+    if (st.st_mode & rules.forbidden_mode)
+        return Error{path + ": mode " + octal(st.st_mode) + " is too open (must not have " +
+                     octal(rules.forbidden_mode) + ")"};
+    if (static_cast<std::uint64_t>(st.st_size) > rules.max_size)
+        return Error{path + ": larger than " + std::to_string(rules.max_size) + " bytes"};
+    return {};
+}
+
+Result<std::optional<SecretBytes>> read_checked_file(const std::string& path, const FileRules& rules) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    if (!fd) {
+        if (errno == ENOENT) return std::optional<SecretBytes>();
+        if (errno == ELOOP) return Error{path + ": is a symbolic link"};
+        return Error{errno_message(path, errno)};
+    }
+    if (auto status = check_opened_file(fd.get(), path, rules); !status) return Error{status.error()};
+
+    // Read one byte past the cap so a file that grew after fstat is caught too.
+    SecretBytes buffer(rules.max_size + 1);
+    std::size_t used = 0;
+    while (used < buffer.size()) {
+        const ssize_t n = ::read(fd.get(), buffer.data() + used, buffer.size() - used);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return Error{errno_message(path, errno)};
+        if (n == 0) break;
+        used += static_cast<std::size_t>(n);
+    }
+    if (used > rules.max_size) return Error{path + ": larger than " + std::to_string(rules.max_size) + " bytes"};
+    buffer.truncate(used);
+    return std::optional<SecretBytes>(std::move(buffer));
+}
+
+Status fsync_directory(const std::string& dir) {
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd) return Error{errno_message(dir, errno)};
+    if (::fsync(fd.get()) != 0) return Error{errno_message(dir, errno)};
+    return {};
+}
+
+Status write_file_atomically(const std::string& path, std::span<const std::uint8_t> content,
+                             const WriteRules& rules) {
+    if (auto status = check_target(path, rules.replace); !status) return status;
+    const std::string temp = temp_name_for(path);
+    UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, rules.mode & 07777));
+    if (!fd) return Error{errno_message(temp, errno)};
+
+    Status status = [&]() -> Status {
+        if (::fchmod(fd.get(), rules.mode & 07777) != 0) return Error{errno_message(temp, errno)};
+        if ((rules.uid || rules.gid) &&
+            ::fchown(fd.get(), rules.uid ? *rules.uid : static_cast<uid_t>(-1),
+                     rules.gid ? *rules.gid : static_cast<gid_t>(-1)) != 0)
+            return Error{errno_message(temp, errno)};
+        if (auto w = write_all(fd.get(), content, temp); !w) return w;
+        if (::fsync(fd.get()) != 0) return Error{errno_message(temp, errno)};
+        if (rules.replace) {
+            if (::rename(temp.c_str(), path.c_str()) != 0) return Error{errno_message(path, errno)};
+        } else {
+            // link() fails with EEXIST instead of replacing: no race with a
+            // file that appeared after check_target.
+            if (::link(temp.c_str(), path.c_str()) != 0) return Error{errno_message(path, errno)};
+            ::unlink(temp.c_str());
+        }
+        return fsync_directory(parent_directory(path));
+    }();
+    if (!status) ::unlink(temp.c_str());
+    return status;
+}
+
+Status remove_file(const std::string& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) return Error{errno_message(path, errno)};
+    if (S_ISDIR(st.st_mode)) return Error{path + ": is a directory"};
+    if (::unlink(path.c_str()) != 0) return Error{errno_message(path, errno)};
+    return fsync_directory(parent_directory(path));
+}
+
+}  // namespace pam_totp

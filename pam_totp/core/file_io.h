@@ -1,0 +1,58 @@
+// Careful file access: checks run on the opened descriptor (never on the path),
+// symlinks are never followed at the last component, FIFOs never block, sizes
+// are capped, and writes go through an unpredictable temp file and rename.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "core/result.h"
+#include "core/secret_bytes.h"
+#include "core/unique_fd.h"
+
+namespace pam_totp {
+
+struct FileRules {
+    std::optional<uid_t> owner;     // required owner; root (0) is accepted too if allow_root
+    bool allow_root = true;
+    mode_t forbidden_mode = 0022;   // e.g. 0022: not group/world writable, 0077: private
+    std::size_t max_size = 4096;
+};
+
+// Opens `path` with O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC and checks it with fstat:
+// regular file, owner, mode, size. Returns nullopt when the file does not
+// exist (ENOENT); every other problem is an error naming the path and cause.
+Result<std::optional<SecretBytes>> read_checked_file(const std::string& path, const FileRules& rules);
+
+// Same checks on an already opened descriptor.
+Status check_opened_file(int fd, const std::string& path, const FileRules& rules);
+
+struct WriteRules {
+    mode_t mode = 0600;
+    std::optional<uid_t> uid;  // fchown the temp file before it becomes visible
+    std::optional<gid_t> gid;
+    bool replace = false;      // false: refuse when `path` exists
+};
+
+// Writes `content` to a fresh temp file in the target's directory
+// (O_CREAT|O_EXCL|O_NOFOLLOW, random name), fsyncs it, renames it over `path`
+// (or links it, when not replacing, so an existing file is never touched),
+// and fsyncs the directory. Refuses a target that is a symlink or not a
+// regular file.
+Status write_file_atomically(const std::string& path, std::span<const std::uint8_t> content,
+                             const WriteRules& rules);
+
+// Removes `path` if it is a regular file or a symlink (never follows it).
+Status remove_file(const std::string& path);
+
+std::string parent_directory(const std::string& path);
+Status fsync_directory(const std::string& dir);
+
+// "path: cause" with strerror(errno).
+std::string errno_message(const std::string& path, int error);
+
+}  // namespace pam_totp

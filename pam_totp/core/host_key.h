@@ -1,0 +1,47 @@
+// The host's X25519 key pair: secret files are sealed to the public half and
+// only root, holding the private half, can open them.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/openssl_ptr.h"
+#include "core/result.h"
+#include "core/secret_bytes.h"
+
+namespace pam_totp {
+
+using RawPublicKey = std::array<std::uint8_t, 32>;
+
+class HostPublicKey {
+public:
+    explicit HostPublicKey(const RawPublicKey& raw) : raw_(raw) {}
+    static Result<HostPublicKey> from_pem(std::string_view pem);
+    std::string to_pem() const;
+    const RawPublicKey& raw() const { return raw_; }
+    // First 16 hex digits of SHA-256(raw public key): names the key in files.
+    std::string key_id() const;
+
+private:
+    RawPublicKey raw_;
+};
+
+class HostPrivateKey {
+public:
+    static HostPrivateKey generate();  // throws std::runtime_error if OpenSSL fails
+    static Result<HostPrivateKey> from_pem(std::string_view pem);
+    SecretBytes to_pem() const;
+    HostPublicKey public_key() const;
+    EVP_PKEY* get() const { return key_.get(); }
+
+private:
+    explicit HostPrivateKey(PKeyPtr key) : key_(std::move(key)) {}
+    PKeyPtr key_;
+};
+
+// Lower-case hex of bytes.
+std::string to_hex(std::span<const std::uint8_t> bytes);
+
+}  // namespace pam_totp

@@ -1,0 +1,73 @@
+#include "core/policy.h"
+
+#include <algorithm>
+#include <bit>
+
+namespace pam_totp {
+
+UserState state_for_enrollment(const UserState& stored, const std::array<std::uint8_t, 16>& enrollment_id) {
+    if (stored.enrollment_id == enrollment_id) return stored;
+    UserState fresh;
+    fresh.enrollment_id = enrollment_id;
+    return fresh;
+}
+
+std::int64_t lock_remaining(const UserState& state, std::int64_t now) {
+    return state.locked_until > now ? state.locked_until - now : 0;
+}
+
+std::int64_t next_lock_length(const UserState& state, const ThrottlePolicy& policy) {
+    std::int64_t length = policy.fail_lock;
+    for (std::uint32_t i = 0; i < state.locks && length < policy.max_lock; ++i) length *= 2;
+    return std::min(length, policy.max_lock);
+}
+
+int count_unused(std::uint32_t used_mask, int total) {
+    if (total <= 0) return 0;
+    const std::uint32_t all = total >= 32 ? ~0u : ((1u << total) - 1);
+    return total - std::popcount(used_mask & all);
+}
+
+Decision decide(const UserState& state, const Attempt& attempt, const ThrottlePolicy& policy,
+                std::int64_t now) {
+    Decision d;
+    d.next = state;
+    if (const std::int64_t left = lock_remaining(state, now); left > 0) {
+        // Locked: nothing is judged or consumed, and the lock is not extended.
+        d.outcome = Outcome::locked;
+        d.lock_seconds = left;
+        return d;
+    }
+    if (attempt.otp.verdict == Verdict::accepted || attempt.recovery) {
+        d.next.failures = 0;
+        d.next.locks = 0;
+        d.next.locked_until = 0;
+        if (attempt.otp.verdict == Verdict::accepted) {
+            d.outcome = Outcome::accepted;
+            d.next.has_last = true;
+            d.next.last_accepted = attempt.otp.counter;
+        } else {
+            d.outcome = Outcome::accepted_recovery;
+            d.next.used_recovery |= 1u << *attempt.recovery;
+            d.recovery_remaining = count_unused(d.next.used_recovery, attempt.recovery_total);
+        }
+        return d;
+    }
+    if (attempt.otp.verdict == Verdict::replayed) {
+        // Not a guess: the code was right once. Refused, but not counted, so
+        // parallel logins with one code cannot lock the owner out.
+        d.outcome = Outcome::replayed;
+        return d;
+    }
+    d.outcome = Outcome::wrong;
+    d.next.failures = state.failures + 1;
+    if (d.next.failures >= policy.fail_limit) {
+        d.lock_seconds = next_lock_length(state, policy);
+        d.next.locked_until = now + d.lock_seconds;
+        d.next.locks = state.locks + 1;
+        d.next.failures = 0;
+    }
+    return d;
+}
+
+}  // namespace pam_totp

@@ -1,0 +1,64 @@
+// Secret file format v1 (see man pam_totp(5)): text header lines, all bound
+// into the AEAD as associated data, then one `sealed` line holding the OTP key
+// and the recovery-code hashes sealed to the host key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/host_key.h"
+#include "core/otp.h"
+#include "core/recovery_codes.h"
+#include "core/result.h"
+#include "core/secret_bytes.h"
+
+namespace pam_totp {
+
+constexpr std::size_t kMaxSecretFileSize = 4096;
+constexpr std::size_t kDefaultKeySize = 20;  // 160 bits, RFC 4226 section 4
+constexpr std::size_t kMinKeySize = 10;      // 80 bits: google-authenticator's size
+constexpr std::size_t kMaxKeySize = 64;
+
+struct SecretHeader {
+    std::string user;
+    OtpParams otp;
+    std::uint64_t counter = 0;  // HOTP only: the next counter the token will show
+    std::int64_t created = 0;
+    std::string key_id;         // HostPublicKey::key_id() of the key it is sealed to
+    std::string enrollment_id;  // 32 hex digits, new for every enrolment
+};
+
+struct SecretPayload {
+    SecretBytes key;
+    RecoveryCodes recovery;
+};
+
+struct ParsedSecretFile {
+    SecretHeader header;
+    std::string aad;  // the header lines exactly as they stand in the file
+    std::vector<std::uint8_t> sealed;
+};
+
+std::string new_enrollment_id();
+
+// The header lines (each ending in '\n') that precede `sealed`.
+std::string format_secret_header(const SecretHeader& header);
+
+// Strict parse: size cap, exact first line, known keys once each, values in
+// range, `sealed` last; every refusal names the line and what is wrong.
+Result<ParsedSecretFile> parse_secret_file(std::string_view text);
+
+// The complete file text.
+Result<std::string> seal_secret_file(const SecretHeader& header, const SecretPayload& payload,
+                                     const HostPublicKey& host);
+
+// Checks the key-id, then authenticates and decrypts.
+Result<SecretPayload> open_secret_file(const ParsedSecretFile& file, const HostPrivateKey& host);
+
+// The sealed plaintext: version (1), key length, key, salt, hash count, hashes.
+SecretBytes encode_payload(const SecretPayload& payload);
+Result<SecretPayload> decode_payload(std::span<const std::uint8_t> bytes);
+
+}  // namespace pam_totp

@@ -1,0 +1,47 @@
+// The per-user state file: two fixed slots, flock held from read to write,
+// one pwrite + fdatasync per update (see pam_totp(5), "State file").
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/result.h"
+#include "core/state_record.h"
+#include "core/unique_fd.h"
+
+namespace pam_totp {
+
+// Accepts the names a state file may be called after: no '/', not starting
+// with '.', printable ASCII, at most 256 bytes.
+bool is_safe_file_name(const std::string& name);
+
+// The state directory must be a directory owned by the effective user (root
+// in production) and not writable by group or others.
+Status check_state_directory(const std::string& dir);
+
+class LockedStateFile {
+public:
+    // Opens <dir>/<user>, creating it once (O_EXCL, fsync of file and
+    // directory), takes LOCK_EX (held until destruction), checks the fd
+    // (regular, owner, 0600-or-stricter) and reads both slots. A file with
+    // no valid slot and a non-zero size is refused (fail closed).
+    static Result<LockedStateFile> open(const std::string& dir, const std::string& user);
+
+    const UserState& state() const { return state_; }
+    const std::string& path() const { return path_; }
+
+    // Writes `next` into the older slot with sequence+1 and fdatasyncs.
+    Status commit(const UserState& next);
+
+private:
+    LockedStateFile(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+    Status load();
+
+    UniqueFd fd_;
+    std::string path_;
+    UserState state_;
+    std::uint64_t sequence_ = 0;
+    int next_slot_ = 0;
+};
+
+}  // namespace pam_totp
