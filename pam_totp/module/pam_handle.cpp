@@ -1,0 +1,98 @@
+#include "module/pam_handle.h"
+
+#include <security/pam_ext.h>
+#include <syslog.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include <openssl/crypto.h>
+
+namespace pam_totp {
+namespace {
+
+// A response from the conversation: wiped and freed, whatever happens.
+struct WipeAndFree {
+    void operator()(char* p) const {
+        if (!p) return;
+        OPENSSL_cleanse(p, std::strlen(p));
+        std::free(p);
+    }
+};
+using PamResponse = std::unique_ptr<char, WipeAndFree>;
+
+// User names and remote hosts come from the client: keep them from forging
+// syslog lines or escaping the terminal.
+std::string printable(const std::string& text) {
+    std::string out = text;
+    for (char& c : out)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    return out;
+}
+
+}  // namespace
+
+std::optional<std::string> PamHandle::user(int& status) const {
+    const char* name = nullptr;
+    status = pam_get_user(pamh_, &name, nullptr);
+    if (status != PAM_SUCCESS || !name || !*name) {
+        if (status == PAM_SUCCESS) status = PAM_USER_UNKNOWN;
+        return std::nullopt;
+    }
+    return std::string(name);
+}
+
+std::optional<std::string> PamHandle::rhost() const {
+    const void* item = nullptr;
+    if (pam_get_item(pamh_, PAM_RHOST, &item) != PAM_SUCCESS || !item) return std::nullopt;
+    const char* host = static_cast<const char*>(item);
+    if (!*host) return std::nullopt;
+    return std::string(host);
+}
+
+std::optional<SecretBytes> PamHandle::authtok() const {
+    const void* item = nullptr;
+    if (pam_get_item(pamh_, PAM_AUTHTOK, &item) != PAM_SUCCESS || !item) return std::nullopt;
+    return SecretBytes::from_string(static_cast<const char*>(item));
+}
+
+int PamHandle::set_authtok(const SecretBytes& token) const {
+    // PAM copies the item; our temporary NUL-terminated copy is wiped.
+    SecretBytes terminated(token.size() + 1);
+    if (!token.empty()) std::memcpy(terminated.data(), token.data(), token.size());
+    return pam_set_item(pamh_, PAM_AUTHTOK, terminated.data());
+}
+
+std::optional<SecretBytes> PamHandle::ask(const std::string& prompt, bool echo, int& status) const {
+    char* raw = nullptr;
+    status = pam_prompt(pamh_, echo ? PAM_PROMPT_ECHO_ON : PAM_PROMPT_ECHO_OFF, &raw, "%s",
+                        prompt.c_str());
+    PamResponse response(raw);
+    if (status != PAM_SUCCESS) return std::nullopt;
+    if (!response) {
+        status = PAM_CONV_ERR;
+        return std::nullopt;
+    }
+    return SecretBytes::from_string(response.get());
+}
+
+void PamHandle::tell_error(const std::string& message) const {
+    if (flags_ & PAM_SILENT) return;
+    pam_prompt(pamh_, PAM_ERROR_MSG, nullptr, "%s", message.c_str());
+}
+
+void PamHandle::tell_info(const std::string& message) const {
+    if (flags_ & PAM_SILENT) return;
+    pam_prompt(pamh_, PAM_TEXT_INFO, nullptr, "%s", message.c_str());
+}
+
+void PamHandle::log(int priority, const std::string& message) const {
+    if (auto host = rhost())
+        pam_syslog(pamh_, priority, "%s rhost=%s", printable(message).c_str(),
+                   printable(*host).c_str());
+    else
+        pam_syslog(pamh_, priority, "%s", printable(message).c_str());
+}
+
+}  // namespace pam_totp

@@ -1,0 +1,229 @@
+"""Harness for running pam_totp.so through real libpam in a private sandbox.
+
+pam_wrapper reads service files from a temp directory (never /etc/pam.d),
+nss_wrapper supplies the test users, and a syslog shim captures what the
+module logs. Everything lives under one temp directory removed at the end.
+Needs root (to hand files to the test users); other callers are skipped.
+"""
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+
+LIBDIR = "/usr/lib/x86_64-linux-gnu"
+MODULE = os.environ.get("PAM_TOTP_MODULE", "")
+DRIVER = os.environ.get("PAM_DRIVER", "")
+PASSWORD_MODULE = os.environ.get("TEST_PASSWORD_MODULE", "")
+SYSLOG_CAPTURE = os.environ.get("SYSLOG_CAPTURE", "")
+MAKE_SECRET_FILE = os.environ.get("MAKE_SECRET_FILE", "")
+SANITIZE = os.environ.get("PAM_TOTP_SANITIZE", "0") in ("1", "ON", "TRUE", "true")
+
+PAM_SUCCESS, PAM_AUTH_ERR, PAM_IGNORE = 0, 7, 25
+PAM_SERVICE_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR = 3, 9, 19
+
+REPLAY_MESSAGE = "This code was already used. If that was not you, change your password."
+
+
+def require_root(test_case_class):
+    if os.geteuid() != 0:
+        return unittest.skip("needs root (CI runs as root)")(test_case_class)
+    return test_case_class
+
+
+class Result:
+    def __init__(self, returncode, stdout, stderr):
+        self.rc = returncode
+        self.out = stdout
+        self.err = stderr
+        self.lines = stdout.splitlines()
+
+    @property
+    def prompts(self):
+        return [l.split(" ", 1)[1] for l in self.lines if l.startswith("PROMPT")]
+
+    @property
+    def errors(self):
+        return [l[len("ERROR "):] for l in self.lines if l.startswith("ERROR ")]
+
+    @property
+    def infos(self):
+        return [l[len("INFO "):] for l in self.lines if l.startswith("INFO ")]
+
+    def __repr__(self):
+        return f"Result(rc={self.rc}, out={self.out!r}, err={self.err[-2000:]!r})"
+
+
+def random_secret_hex(size=20):
+    return os.urandom(size).hex()
+
+
+def oathtool_code(secret_hex, algorithm="SHA1", digits=6, period=30, at=None, hotp_counter=None):
+    """The reference code from oathtool (Debian package oathtool)."""
+    if hotp_counter is not None:
+        cmd = ["oathtool", "--hotp", "-d", str(digits), "-c", str(hotp_counter), secret_hex]
+    else:
+        when = int(time.time() if at is None else at)
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(when))
+        cmd = ["oathtool", f"--totp={algorithm}", "-d", str(digits), "-s", f"{period}s",
+               "--now", stamp, secret_hex]
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+class Sandbox:
+    """A temp directory with a host key, a state dir, users and services."""
+
+    def __init__(self):
+        self.root = tempfile.mkdtemp(prefix="pam_totp_test.")
+        os.chmod(self.root, 0o755)  # test users must traverse it to their homes
+        self.keydir = self._mkdir("keys", 0o700)
+        self.statedir = self._mkdir("state", 0o700)
+        self.services = self._mkdir("services", 0o755)
+        self.homes = self._mkdir("home", 0o755)
+        self.passwd = os.path.join(self.root, "passwd")
+        self.group = os.path.join(self.root, "group")
+        self.passdb = os.path.join(self.root, "passdb")
+        self.syslog_file = os.path.join(self.root, "syslog")
+        self.hostkey = os.path.join(self.keydir, "host.key")
+        self.hostpub = os.path.join(self.keydir, "host.pub")
+        self.users = {}
+        with open(self.passwd, "w") as f:
+            f.write("root:x:0:0:root:/root:/bin/sh\n")
+        with open(self.group, "w") as f:
+            f.write("root:x:0:\n")
+        open(self.passdb, "w").close()
+        subprocess.run([MAKE_SECRET_FILE, "host-key", self.keydir], check=True, capture_output=True)
+
+    def _mkdir(self, name, mode):
+        path = os.path.join(self.root, name)
+        os.mkdir(path)
+        os.chmod(path, mode)
+        return path
+
+    def cleanup(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # -- users and files -------------------------------------------------
+    def add_user(self, name, uid=None, password="pw-" + "x" * 4, with_home=True):
+        uid = uid or 20000 + len(self.users)
+        home = os.path.join(self.homes, name)
+        if with_home:
+            os.mkdir(home)
+            os.chown(home, uid, uid)
+            os.chmod(home, 0o700)
+        with open(self.passwd, "a") as f:
+            f.write(f"{name}:x:{uid}:{uid}:test user:{home}:/bin/sh\n")
+        with open(self.group, "a") as f:
+            f.write(f"{name}:x:{uid}:\n")
+        with open(self.passdb, "a") as f:
+            f.write(f"{name}:{password}\n")
+        self.users[name] = {"uid": uid, "home": home, "password": password}
+        return self.users[name]
+
+    def secret_path(self, user):
+        return os.path.join(self.users[user]["home"], ".pam_totp")
+
+    def seal(self, user, secret_hex, pub=None, algorithm="SHA1", digits=6, period=30,
+             hotp=False, counter=0, recovery=(), as_user=None):
+        cmd = [MAKE_SECRET_FILE, "seal", "--pub", pub or self.hostpub, "--user", as_user or user,
+               "--secret-hex", secret_hex, "--algorithm", algorithm, "--digits", str(digits)]
+        if hotp:
+            cmd += ["--hotp", "--counter", str(counter)]
+        else:
+            cmd += ["--period", str(period)]
+        for code in recovery:
+            cmd += ["--recovery", code]
+        return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+    def enrol(self, user, secret_hex=None, **kwargs):
+        """Writes a sealed secret file owned by the user, mode 0600."""
+        secret_hex = secret_hex or random_secret_hex()
+        self.write_user_file(user, self.seal(user, secret_hex, **kwargs))
+        return secret_hex
+
+    def write_user_file(self, user, text, mode=0o600):
+        path = self.secret_path(user)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chown(path, self.users[user]["uid"], self.users[user]["uid"])
+        os.chmod(path, mode)
+        return path
+
+    def state_path(self, user):
+        return os.path.join(self.statedir, user)
+
+    # -- services ----------------------------------------------------------
+    def totp_line(self, *options, control="required"):
+        base = [f"hostkey={self.hostkey}", f"statedir={self.statedir}"]
+        return f"auth {control} {MODULE} " + " ".join(base + list(options))
+
+    def password_line(self, *options):
+        return f"auth required {PASSWORD_MODULE} passdb={self.passdb} " + " ".join(options)
+
+    def service(self, name, *auth_lines):
+        with open(os.path.join(self.services, name), "w") as f:
+            for line in auth_lines:
+                f.write(line + "\n")
+            f.write("account required pam_permit.so\n")
+        return name
+
+    # -- running -----------------------------------------------------------
+    def env(self):
+        preload = [f"{LIBDIR}/libpam_wrapper.so", f"{LIBDIR}/libnss_wrapper.so", SYSLOG_CAPTURE]
+        env = dict(os.environ)
+        env.update({
+            "LD_PRELOAD": ":".join(preload),
+            "PAM_WRAPPER": "1",
+            "PAM_WRAPPER_SERVICE_DIR": self.services,
+            "PAM_WRAPPER_USE_SYSLOG": "1",
+            "NSS_WRAPPER_PASSWD": self.passwd,
+            "NSS_WRAPPER_GROUP": self.group,
+            "TEST_SYSLOG_FILE": self.syslog_file,
+        })
+        if SANITIZE:
+            env["PAM_WRAPPER_DISABLE_DEEPBIND"] = "1"
+            env["ASAN_OPTIONS"] = "verify_asan_link_order=0:detect_leaks=0:abort_on_error=0"
+        return env
+
+    def start(self, service, user, *responses, rhost=None):
+        cmd = [DRIVER] + (["--rhost", rhost] if rhost else []) + [service, user] + list(responses)
+        return subprocess.Popen(cmd, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, stdin=subprocess.DEVNULL)
+
+    def auth(self, service, user, *responses, rhost=None, timeout=60):
+        proc = self.start(service, user, *responses, rhost=rhost)
+        out, err = proc.communicate(timeout=timeout)
+        return Result(proc.returncode, out, err)
+
+    def syslog(self):
+        try:
+            with open(self.syslog_file) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def clear_syslog(self):
+        open(self.syslog_file, "w").close()
+
+
+class PamTestCase(unittest.TestCase):
+    def setUp(self):
+        self.box = Sandbox()
+        self.addCleanup(self.box.cleanup)
+
+    def assertAuth(self, result, rc):
+        self.assertEqual(result.rc, rc, result)
+
+    def assertLogged(self, fragment):
+        log = self.box.syslog()
+        self.assertIn(fragment, log, f"syslog was:\n{log}")
+
+    def assertNoSecretsLogged(self, *secrets):
+        log = self.box.syslog()
+        for s in secrets:
+            self.assertNotIn(s, log, "a code or secret reached syslog")
+
+
+def main():
+    unittest.main(verbosity=2)
