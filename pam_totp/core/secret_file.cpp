@@ -38,7 +38,8 @@ bool is_valid_user(std::string_view s) {
 template <class T>
 std::optional<T> parse_number(std::string_view s) {
     if (s.empty() || s.size() > 20 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
-    if (!std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
+    if (!std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
     T value{};
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
     if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
@@ -58,10 +59,12 @@ Result<std::vector<Line>> split_lines(std::string_view text) {
     while (!text.empty()) {
         ++number;
         const std::size_t end = text.find('\n');
-        if (end == std::string_view::npos) return Error{line_error(number, "no newline at the end (file truncated?)")};
+        if (end == std::string_view::npos)
+            return Error{line_error(number, "no newline at the end (file truncated?)")};
         const std::string_view line = text.substr(0, end);
         text.remove_prefix(end + 1);
-        if (std::any_of(line.begin(), line.end(), [](char c) { return c == '\r' || c == '\0' || c == '\t'; }))
+        if (std::any_of(line.begin(), line.end(),
+                        [](char c) { return c == '\r' || c == '\0' || c == '\t'; }))
             return Error{line_error(number, "contains a control character")};
         const std::size_t space = line.find(' ');
         if (space == std::string_view::npos || space == 0 || space + 1 == line.size())
@@ -77,45 +80,53 @@ Status apply_field(SecretHeader& h, const Line& line) {
         if (!is_valid_user(v)) return Error{line_error(line.number, "invalid user name")};
         h.user = std::string(v);
     } else if (line.key == "type") {
-        if (v == "totp") h.otp.type = OtpType::totp;
-        else if (v == "hotp") h.otp.type = OtpType::hotp;
-        else return Error{line_error(line.number, "type must be totp or hotp")};
+        if (v == "totp")
+            h.otp.type = OtpType::totp;
+        else if (v == "hotp")
+            h.otp.type = OtpType::hotp;
+        else
+            return Error{line_error(line.number, "type must be totp or hotp")};
     } else if (line.key == "algorithm") {
         auto alg = parse_algorithm(v);
         if (!alg) return Error{line_error(line.number, "algorithm must be SHA1, SHA256 or SHA512")};
         h.otp.algorithm = *alg;
     } else if (line.key == "digits") {
         auto d = parse_number<int>(v);
-        if (!d || *d < kMinDigits || *d > kMaxDigits) return Error{line_error(line.number, "digits must be 6 to 8")};
+        if (!d || *d < kMinDigits || *d > kMaxDigits)
+            return Error{line_error(line.number, "digits must be 6 to 8")};
         h.otp.digits = *d;
     } else if (line.key == "period") {
         auto p = parse_number<int>(v);
-        if (!p || *p < kMinPeriod || *p > kMaxPeriod) return Error{line_error(line.number, "period must be 15 to 300")};
+        if (!p || *p < kMinPeriod || *p > kMaxPeriod)
+            return Error{line_error(line.number, "period must be 15 to 300")};
         h.otp.period = *p;
     } else if (line.key == "counter") {
         auto c = parse_number<std::uint64_t>(v);
-        if (!c || *c > (std::uint64_t{1} << 62)) return Error{line_error(line.number, "invalid counter")};
+        if (!c || *c > (std::uint64_t{1} << 62))
+            return Error{line_error(line.number, "invalid counter")};
         h.counter = *c;
     } else if (line.key == "created") {
         auto c = parse_number<std::int64_t>(v);
         if (!c) return Error{line_error(line.number, "invalid creation time")};
         h.created = *c;
     } else if (line.key == "key-id") {
-        if (!is_lower_hex(v, kKeyIdLength)) return Error{line_error(line.number, "key-id must be 16 hex digits")};
+        if (!is_lower_hex(v, kKeyIdLength))
+            return Error{line_error(line.number, "key-id must be 16 hex digits")};
         h.key_id = std::string(v);
     } else if (line.key == "enrollment-id") {
         if (!is_lower_hex(v, kEnrollmentIdLength))
             return Error{line_error(line.number, "enrollment-id must be 32 hex digits")};
         h.enrollment_id = std::string(v);
     } else {
-        return Error{line_error(line.number, "unknown key \"" + std::string(line.key.substr(0, 32)) + "\"")};
+        return Error{
+            line_error(line.number, "unknown key \"" + std::string(line.key.substr(0, 32)) + "\"")};
     }
     return {};
 }
 
 Status check_required(const SecretHeader& h, const std::map<std::string_view, std::size_t>& seen) {
-    std::vector<std::string_view> required = {"user", "type", "algorithm", "digits", "created", "key-id",
-                                              "enrollment-id"};
+    std::vector<std::string_view> required = {"user",    "type",   "algorithm",    "digits",
+                                              "created", "key-id", "enrollment-id"};
     required.push_back(h.otp.type == OtpType::totp ? "period" : "counter");
     for (std::string_view key : required)
         if (!seen.count(key)) return Error{"missing key \"" + std::string(key) + "\""};
@@ -134,7 +145,8 @@ void append_line(std::string& out, std::string_view key, std::string_view value)
 
 std::string new_enrollment_id() {
     std::uint8_t id[kEnrollmentIdLength / 2];
-    if (RAND_bytes(id, sizeof id) != 1) throw std::runtime_error("the OpenSSL random generator failed");
+    if (RAND_bytes(id, sizeof id) != 1)
+        throw std::runtime_error("the OpenSSL random generator failed");
     return to_hex(id);
 }
 
@@ -145,8 +157,10 @@ std::string format_secret_header(const SecretHeader& h) {
     append_line(out, "type", otp_type_name(h.otp.type));
     append_line(out, "algorithm", algorithm_name(h.otp.algorithm));
     append_line(out, "digits", std::to_string(h.otp.digits));
-    if (h.otp.type == OtpType::totp) append_line(out, "period", std::to_string(h.otp.period));
-    else append_line(out, "counter", std::to_string(h.counter));
+    if (h.otp.type == OtpType::totp)
+        append_line(out, "period", std::to_string(h.otp.period));
+    else
+        append_line(out, "counter", std::to_string(h.counter));
     append_line(out, "created", std::to_string(h.created));
     append_line(out, "key-id", h.key_id);
     append_line(out, "enrollment-id", h.enrollment_id);
@@ -157,34 +171,40 @@ Result<ParsedSecretFile> parse_secret_file(std::string_view text) {
     if (text.size() > kMaxSecretFileSize)
         return Error{"file is larger than " + std::to_string(kMaxSecretFileSize) + " bytes"};
     if (text.empty()) return Error{"file is empty"};
+    if (text.substr(0, kMagicLine.size() + 1) != std::string(kMagicLine) + "\n")
+        return Error{"line 1: not a pam_totp version 1 secret file"};
     auto lines = split_lines(text);
     if (!lines) return Error{lines.error()};
-    if (lines->size() < 2 || text.substr(0, kMagicLine.size() + 1) != std::string(kMagicLine) + "\n")
-        return Error{"line 1: not a pam_totp version 1 secret file"};
+    if (lines->size() < 2) return Error{"file is truncated after line 1"};
 
     ParsedSecretFile file;
     std::map<std::string_view, std::size_t> seen;
     for (std::size_t i = 1; i + 1 < lines->size(); ++i) {
         const Line& line = (*lines)[i];
         if (!seen.emplace(line.key, line.number).second)
-            return Error{line_error(line.number, "duplicate key \"" + std::string(line.key) + "\"")};
+            return Error{
+                line_error(line.number, "duplicate key \"" + std::string(line.key) + "\"")};
         if (auto status = apply_field(file.header, line); !status) return Error{status.error()};
     }
     const Line& last = lines->back();
-    if (last.key != "sealed") return Error{line_error(last.number, "the last line must be \"sealed\"")};
+    if (last.key != "sealed")
+        return Error{line_error(last.number, "the last line must be \"sealed\"")};
     if (auto status = check_required(file.header, seen); !status) return Error{status.error()};
 
     auto sealed = base64_decode(last.value);
     if (!sealed) return Error{line_error(last.number, sealed.error())};
-    if (sealed->size() <= kSealOverhead) return Error{line_error(last.number, "sealed data is too short")};
+    if (sealed->size() <= kSealOverhead)
+        return Error{line_error(last.number, "sealed data is too short")};
     file.sealed = std::move(*sealed);
-    file.aad = std::string(text.substr(0, text.size() - (last.key.size() + 1 + last.value.size() + 1)));
+    file.aad =
+        std::string(text.substr(0, text.size() - (last.key.size() + 1 + last.value.size() + 1)));
     return file;
 }
 
 Result<std::string> seal_secret_file(const SecretHeader& header, const SecretPayload& payload,
                                      const HostPublicKey& host) {
-    if (header.key_id != host.key_id()) return Error{"the header's key-id does not match the host key"};
+    if (header.key_id != host.key_id())
+        return Error{"the header's key-id does not match the host key"};
     const std::string aad = format_secret_header(header);
     const SecretBytes plaintext = encode_payload(payload);
     auto sealed = seal(host, plaintext.span(), aad);
@@ -192,15 +212,16 @@ Result<std::string> seal_secret_file(const SecretHeader& header, const SecretPay
     std::string text = aad + "sealed " + base64_encode(*sealed) + "\n";
     if (text.size() > kMaxSecretFileSize) return Error{"the secret file would exceed 4096 bytes"};
     // Round-trip through the parser: never write a file the module would refuse.
-    if (auto parsed = parse_secret_file(text); !parsed) return Error{"internal error: " + parsed.error()};
+    if (auto parsed = parse_secret_file(text); !parsed)
+        return Error{"internal error: " + parsed.error()};
     return text;
 }
 
 Result<SecretPayload> open_secret_file(const ParsedSecretFile& file, const HostPrivateKey& host) {
     const std::string host_id = host.public_key().key_id();
     if (file.header.key_id != host_id)
-        return Error{"sealed to another host key (file key-id " + file.header.key_id + ", this host's key-id " +
-                     host_id + ")"};
+        return Error{"sealed to another host key (file key-id " + file.header.key_id +
+                     ", this host's key-id " + host_id + ")"};
     auto plaintext = unseal(host, file.sealed, file.aad);
     if (!plaintext) return Error{plaintext.error()};
     return decode_payload(plaintext->span());
@@ -220,22 +241,26 @@ SecretBytes encode_payload(const SecretPayload& payload) {
     p = std::copy(payload.key.data(), payload.key.data() + payload.key.size(), p);
     p = std::copy(payload.recovery.salt.begin(), payload.recovery.salt.end(), p);
     *p++ = static_cast<std::uint8_t>(payload.recovery.hashes.size());
-    for (const RecoveryHash& hash : payload.recovery.hashes) p = std::copy(hash.begin(), hash.end(), p);
+    for (const RecoveryHash& hash : payload.recovery.hashes)
+        p = std::copy(hash.begin(), hash.end(), p);
     return out;
 }
 
 Result<SecretPayload> decode_payload(std::span<const std::uint8_t> bytes) {
     if (bytes.size() < 2 || bytes[0] != kPayloadVersion) return Error{"unknown payload version"};
     const std::size_t key_size = bytes[1];
-    if (key_size < kMinKeySize || key_size > kMaxKeySize) return Error{"payload: OTP key size out of range"};
+    if (key_size < kMinKeySize || key_size > kMaxKeySize)
+        return Error{"payload: OTP key size out of range"};
     if (bytes.size() < 2 + key_size + kRecoverySaltSize + 1) return Error{"payload: truncated"};
     SecretPayload payload;
     payload.key = SecretBytes(bytes.subspan(2, key_size));
     std::size_t at = 2 + key_size;
-    std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(at), kRecoverySaltSize, payload.recovery.salt.begin());
+    std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(at), kRecoverySaltSize,
+                payload.recovery.salt.begin());
     at += kRecoverySaltSize;
     const std::size_t count = bytes[at++];
-    if (count > static_cast<std::size_t>(kMaxRecoveryCodes)) return Error{"payload: too many recovery codes"};
+    if (count > static_cast<std::size_t>(kMaxRecoveryCodes))
+        return Error{"payload: too many recovery codes"};
     if (bytes.size() != at + count * sizeof(RecoveryHash)) return Error{"payload: wrong length"};
     payload.recovery.hashes.resize(count);
     for (RecoveryHash& hash : payload.recovery.hashes) {
