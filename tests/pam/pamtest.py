@@ -20,7 +20,7 @@ SYSLOG_CAPTURE = os.environ.get("SYSLOG_CAPTURE", "")
 MAKE_SECRET_FILE = os.environ.get("MAKE_SECRET_FILE", "")
 SANITIZE = os.environ.get("PAM_TOTP_SANITIZE", "0") in ("1", "ON", "TRUE", "true")
 
-PAM_SUCCESS, PAM_AUTH_ERR, PAM_IGNORE = 0, 7, 25
+PAM_SUCCESS, PAM_PERM_DENIED, PAM_AUTH_ERR, PAM_IGNORE = 0, 6, 7, 25
 PAM_SERVICE_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR = 3, 9, 19
 
 REPLAY_MESSAGE = "This code was already used. If that was not you, change your password."

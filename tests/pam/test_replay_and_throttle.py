@@ -1,0 +1,123 @@
+"""Replay protection, concurrency and throttling (issue 8)."""
+import os
+import time
+
+from pamtest import *
+
+
+@require_root
+class ReplayAndThrottle(PamTestCase):
+    def setUp(self):
+        super().setUp()
+        self.box.add_user("alice")
+        self.secret = self.box.enrol("alice")
+
+    def svc(self, *options):
+        return self.box.service("otp", self.box.totp_line(*options))
+
+    def wait_for_fresh_step(self, margin=5):
+        """Keeps a test from straddling a 30 s step boundary."""
+        if 30 - time.time() % 30 < margin:
+            time.sleep(30 - time.time() % 30 + 0.2)
+
+    def test_same_code_twice_is_refused_with_replay_message(self):
+        self.wait_for_fresh_step()
+        svc = self.svc()
+        code = oathtool_code(self.secret)
+        self.assertAuth(self.box.auth(svc, "alice", code, rhost="198.51.100.7"), PAM_SUCCESS)
+        second = self.box.auth(svc, "alice", code, rhost="198.51.100.7")
+        self.assertAuth(second, PAM_AUTH_ERR)
+        self.assertEqual(second.errors, [REPLAY_MESSAGE])
+        self.assertLogged("replayed verification code for user alice rhost=198.51.100.7")
+
+    def test_an_earlier_code_after_a_later_one_is_refused(self):
+        self.wait_for_fresh_step()
+        svc = self.svc()
+        now = time.time()
+        self.assertAuth(self.box.auth(svc, "alice", oathtool_code(self.secret, at=now)), PAM_SUCCESS)
+        earlier = self.box.auth(svc, "alice", oathtool_code(self.secret, at=now - 30))
+        self.assertAuth(earlier, PAM_AUTH_ERR)
+        self.assertEqual(earlier.errors, [REPLAY_MESSAGE])
+
+    def test_clock_drift_window(self):
+        self.wait_for_fresh_step()
+        svc = self.svc()  # window=1 by default
+        now = time.time()
+        self.assertAuth(self.box.auth(svc, "alice", oathtool_code(self.secret, at=now - 60)), PAM_AUTH_ERR)
+        self.assertAuth(self.box.auth(svc, "alice", oathtool_code(self.secret, at=now - 30)), PAM_SUCCESS)
+        self.assertAuth(self.box.auth(svc, "alice", oathtool_code(self.secret, at=now + 30)), PAM_SUCCESS)
+
+    def test_sixteen_parallel_logins_with_one_code_exactly_one_succeeds(self):
+        self.wait_for_fresh_step(margin=10)
+        svc = self.svc()
+        code = oathtool_code(self.secret)
+        procs = [self.box.start(svc, "alice", code) for _ in range(16)]
+        results = [p.communicate(timeout=120) and p.returncode for p in procs]
+        self.assertEqual(results.count(PAM_SUCCESS), 1, results)
+        self.assertEqual(results.count(PAM_AUTH_ERR), 15, results)
+        # The state file is still valid: a fresh (next-step) code works.
+        time.sleep(30 - time.time() % 30 + 0.2)
+        self.assertAuth(self.box.auth(svc, "alice", oathtool_code(self.secret)), PAM_SUCCESS)
+
+    def wrong(self):
+        return "%06d" % ((int(oathtool_code(self.secret)) + 500000) % 1000000)
+
+    def test_sixth_attempt_is_locked_even_with_right_code(self):
+        svc = self.svc()
+        for _ in range(5):
+            self.assertAuth(self.box.auth(svc, "alice", self.wrong()), PAM_AUTH_ERR)
+        self.assertLogged("user alice locked for 30 s after 5 wrong codes")
+        locked = self.box.auth(svc, "alice", oathtool_code(self.secret))
+        self.assertAuth(locked, PAM_AUTH_ERR)
+        self.assertEqual(len(locked.errors), 1)
+        self.assertRegex(locked.errors[0], r"^Too many wrong codes\. Try again in (2\d|30) seconds\.$")
+        self.assertLogged("user alice is locked for another")
+
+    def test_right_code_passes_after_a_short_lock_expires(self):
+        svc = self.svc("fail_limit=3", "fail_lock=2")
+        for _ in range(3):
+            self.assertAuth(self.box.auth(svc, "alice", self.wrong()), PAM_AUTH_ERR)
+        self.assertAuth(self.box.auth(svc, "alice", oathtool_code(self.secret)), PAM_AUTH_ERR)
+        time.sleep(2.5)
+        self.wait_for_fresh_step(margin=3)
+        self.assertAuth(self.box.auth(svc, "alice", oathtool_code(self.secret)), PAM_SUCCESS)
+
+    def test_second_lock_doubles(self):
+        svc = self.svc("fail_limit=2", "fail_lock=1")
+        for _ in range(2):
+            self.box.auth(svc, "alice", self.wrong())
+        self.assertLogged("user alice locked for 1 s after 2 wrong codes")
+        time.sleep(1.2)
+        for _ in range(2):
+            self.box.auth(svc, "alice", self.wrong())
+        self.assertLogged("user alice locked for 2 s after 2 wrong codes")
+
+    def test_success_resets_the_failure_count(self):
+        self.wait_for_fresh_step()
+        svc = self.svc("fail_limit=3")
+        for _ in range(2):
+            self.box.auth(svc, "alice", self.wrong())
+        self.assertAuth(self.box.auth(svc, "alice", oathtool_code(self.secret)), PAM_SUCCESS)
+        for _ in range(2):
+            self.assertAuth(self.box.auth(svc, "alice", self.wrong()), PAM_AUTH_ERR)
+        self.assertNotIn("locked", self.box.syslog())
+
+    def test_replays_do_not_count_towards_the_lock(self):
+        self.wait_for_fresh_step()
+        svc = self.svc("fail_limit=2")
+        code = oathtool_code(self.secret)
+        self.assertAuth(self.box.auth(svc, "alice", code), PAM_SUCCESS)
+        for _ in range(4):
+            self.assertAuth(self.box.auth(svc, "alice", code), PAM_AUTH_ERR)
+        self.assertNotIn("locked", self.box.syslog())
+
+    def test_reenrolment_resets_state(self):
+        svc = self.svc("fail_limit=2", "fail_lock=900")
+        for _ in range(2):
+            self.box.auth(svc, "alice", self.wrong())
+        self.secret = self.box.enrol("alice")  # admin re-enrols: new enrollment-id
+        self.assertAuth(self.box.auth(svc, "alice", oathtool_code(self.secret)), PAM_SUCCESS)
+
+
+if __name__ == "__main__":
+    main()

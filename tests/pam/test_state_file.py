@@ -1,0 +1,89 @@
+"""The two-slot state file: torn slots, corruption, one fdatasync (issue 8)."""
+import os
+import re
+import shutil
+import subprocess
+import time
+
+from pamtest import *
+
+SLOT_STRIDE = 4096
+
+
+@require_root
+class StateFile(PamTestCase):
+    def setUp(self):
+        super().setUp()
+        self.box.add_user("alice")
+        self.secret = self.box.enrol("alice")
+        self.svc = self.box.service("s", self.box.totp_line())
+
+    def login_at(self, offset_steps):
+        return self.box.auth(self.svc, "alice", oathtool_code(self.secret, at=time.time() + 30 * offset_steps))
+
+    def fresh_step(self):
+        if 30 - time.time() % 30 < 5:
+            time.sleep(30 - time.time() % 30 + 0.2)
+
+    def corrupt(self, offset):
+        path = self.box.state_path("alice")
+        with open(path, "r+b") as f:
+            f.seek(offset + 20)
+            byte = f.read(1)
+            f.seek(offset + 20)
+            f.write(bytes([byte[0] ^ 0xFF]))
+
+    def test_one_corrupt_slot_falls_back_to_the_other(self):
+        self.fresh_step()
+        self.assertAuth(self.login_at(-1), PAM_SUCCESS)  # writes slot 0
+        self.assertAuth(self.login_at(0), PAM_SUCCESS)   # writes slot 1 (newer)
+        self.corrupt(SLOT_STRIDE)                         # tear the newer slot
+        # The older slot stands: step -1 is still used, step 0 is not recorded
+        # any more, step +1 works.
+        self.assertAuth(self.login_at(-1), PAM_AUTH_ERR)
+        self.assertAuth(self.login_at(1), PAM_SUCCESS)
+
+    def test_both_slots_corrupt_fails_closed(self):
+        self.fresh_step()
+        self.assertAuth(self.login_at(-1), PAM_SUCCESS)
+        self.assertAuth(self.login_at(0), PAM_SUCCESS)
+        self.corrupt(0)
+        self.corrupt(SLOT_STRIDE)
+        r = self.login_at(1)
+        self.assertAuth(r, PAM_AUTH_ERR)
+        self.assertLogged("state file is corrupt (no valid slot); remove it")
+        # What the README tells an admin: remove the state file.
+        os.unlink(self.box.state_path("alice"))
+        self.assertAuth(self.login_at(1), PAM_SUCCESS)
+
+    def test_state_directory_writable_by_others_fails_closed(self):
+        os.chmod(self.box.statedir, 0o777)
+        r = self.login_at(0)
+        self.assertAuth(r, PAM_AUTH_ERR)
+        self.assertLogged("writable by group or others")
+
+    def test_state_file_symlink_refused(self):
+        target = os.path.join(self.box.root, "victim")
+        open(target, "w").close()
+        os.symlink(target, self.box.state_path("alice"))
+        self.assertAuth(self.login_at(0), PAM_AUTH_ERR)
+        self.assertLogged("is a symbolic link")
+        self.assertEqual(os.path.getsize(target), 0)
+
+    @unittest.skipUnless(shutil.which("strace"), "strace not installed")
+    def test_one_login_costs_exactly_one_fdatasync_and_no_rename(self):
+        self.fresh_step()
+        self.assertAuth(self.login_at(-1), PAM_SUCCESS)  # creates the state file
+        trace = os.path.join(self.box.root, "trace")
+        cmd = ["strace", "-f", "-o", trace, "-e", "trace=fdatasync,fsync,rename,renameat,renameat2,openat",
+               os.environ["PAM_DRIVER"], self.svc, "alice", oathtool_code(self.secret)]
+        r = subprocess.run(cmd, env=self.box.env(), capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, PAM_SUCCESS, r.stdout + r.stderr)
+        calls = open(trace).read()
+        self.assertEqual(len(re.findall(r"\bfdatasync\(", calls)), 1, calls)
+        self.assertEqual(len(re.findall(r"\bfsync\(", calls)), 0, calls)
+        self.assertEqual(len(re.findall(r"\brename", calls)), 0, calls)
+
+
+if __name__ == "__main__":
+    main()
