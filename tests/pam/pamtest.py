@@ -182,7 +182,10 @@ class Sandbox:
             "TEST_SYSLOG_FILE": self.syslog_file,
         })
         if SANITIZE:
+            # Sanitizers refuse RTLD_DEEPBIND; Debian 12's pam_wrapper 1.1.4
+            # reads the UID_WRAPPER_ spelling of the switch.
             env["PAM_WRAPPER_DISABLE_DEEPBIND"] = "1"
+            env["UID_WRAPPER_DISABLE_DEEPBIND"] = "1"
             env["ASAN_OPTIONS"] = "verify_asan_link_order=0:detect_leaks=0:abort_on_error=0"
         return env
 

@@ -1,10 +1,10 @@
 """pam_totp.so exports only the PAM service functions (issue 8)."""
-import ctypes
 import os
 import subprocess
 import unittest
 
 MODULE = os.environ["PAM_TOTP_MODULE"]
+DLOPEN_MODULE = os.environ["DLOPEN_MODULE"]
 
 
 class Exports(unittest.TestCase):
@@ -14,17 +14,10 @@ class Exports(unittest.TestCase):
         names = sorted(line.split()[-1] for line in out.splitlines() if line.strip())
         self.assertEqual(names, ["pam_sm_authenticate", "pam_sm_setcred"])
 
-    def test_dlopen_resolves_the_service_functions(self):
-        lib = ctypes.CDLL(MODULE, mode=os.RTLD_NOW | os.RTLD_LOCAL)
-        self.assertTrue(lib.pam_sm_authenticate)
-        self.assertTrue(lib.pam_sm_setcred)
-        for hidden in ("_ZN8pam_totp4hotpE", "parse_secret_file", "pam_sm_open_session"):
-            with self.assertRaises(AttributeError):
-                getattr(lib, hidden)
-
-    def test_setcred_succeeds(self):
-        lib = ctypes.CDLL(MODULE, mode=os.RTLD_NOW | os.RTLD_LOCAL)
-        self.assertEqual(lib.pam_sm_setcred(None, 0, 0, None), 0)
+    def test_dlopen_resolves_only_the_service_functions(self):
+        r = subprocess.run([DLOPEN_MODULE, MODULE], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("dlopen check passed", r.stdout)
 
 
 if __name__ == "__main__":
