@@ -1,0 +1,448 @@
+"""End to end through a real OpenSSH server and client.
+
+A private sshd listens on 127.0.0.1 on an unused high port with its own host
+key and sshd_config. OpenSSH uses its program name as the PAM service name,
+so sshd runs through a symlink with a unique name, and a test-only
+/etc/pam.d/<that name> stacks pam_unix (the password) and the freshly built
+pam_totp.so (the code) with a host key and state directory in a temp dir.
+A test user is created with useradd and enrolled (with totp-enroll when it
+is built, else with the PAM tests' make_secret_file helper); the real ssh
+client is driven with pexpect:
+
+  1. right password + wrong code: refused;
+  2. right password + right code (from oathtool): logged in, command runs;
+  3. the same code again: refused, and the client shows the replay warning.
+
+Everything is removed afterwards, also on failure: the user, the pam.d file,
+every process the test started, the temp directory. Leftovers of a run that
+was killed (named after its dead pid) are removed at the start. Skipped (exit
+77) only when not run as root.
+"""
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.parse
+
+MODULE = os.environ.get("PAM_TOTP_MODULE", "")
+TOTP_ENROLL = os.environ.get("TOTP_ENROLL", "")
+MAKE_SECRET_FILE = os.environ.get("MAKE_SECRET_FILE", "")
+SSHD = "/usr/sbin/sshd"
+PAM_DIR = "/etc/pam.d"
+PREFIX = "pte2e"  # user pte2e<pid>, service sshd-pte2e-<pid>
+REPLAY_MESSAGE = "This code was already used. If that was not you, change your password."
+SKIP = 77
+
+
+def log(message):
+    print(f"e2e: {message}", flush=True)
+
+
+def run(cmd, **kwargs):
+    kwargs.setdefault("check", True)
+    kwargs.setdefault("capture_output", True)
+    kwargs.setdefault("text", True)
+    kwargs.setdefault("timeout", 60)
+    return subprocess.run(cmd, **kwargs)
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def user_exists(name):
+    return run(["getent", "passwd", name], check=False).returncode == 0
+
+
+def remove_stale_leftovers():
+    """Artifacts of earlier runs that were killed before they could clean up."""
+    for entry in os.listdir(PAM_DIR):
+        m = re.fullmatch(rf"sshd-{PREFIX}-(\d+)", entry)
+        if not m or pid_alive(int(m.group(1))):
+            continue
+        log(f"removing leftovers of an earlier run (pid {m.group(1)})")
+        os.unlink(os.path.join(PAM_DIR, entry))
+        if user_exists(f"{PREFIX}{m.group(1)}"):
+            run(["userdel", "-f", f"{PREFIX}{m.group(1)}"], check=False)
+    with open("/etc/passwd") as f:
+        users = [line.split(":", 1)[0] for line in f]
+    for user in users:
+        m = re.fullmatch(rf"{PREFIX}(\d+)", user)
+        if m and not pid_alive(int(m.group(1))):
+            log(f"removing the user {user} of an earlier run")
+            run(["userdel", "-f", user], check=False)
+
+
+def free_port():
+    """A high port nobody listens on (the kernel's choice from its ephemeral range)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def processes_matching(name, uid):
+    """Pids whose command line contains our unique service name or that run as our test user."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+            owner = os.stat(f"/proc/{entry}").st_uid
+        except OSError:
+            continue
+        if name in cmdline or (uid is not None and owner == uid):
+            found.append(int(entry))
+    return found
+
+
+def oathtool_code(base32_secret, algorithm="SHA1", digits=6, period=30):
+    out = run(["oathtool", f"--totp={algorithm}", "-d", str(digits), "-s", f"{period}s", "-b",
+               base32_secret])
+    return out.stdout.strip()
+
+
+def fresh_code_time():
+    """Waits, if needed, so that at least 8 s remain in the current 30 s step."""
+    left = 30 - int(time.time()) % 30
+    if left < 8:
+        time.sleep(left + 0.5)
+
+
+class Fixture:
+    def __init__(self):
+        self.pid = os.getpid()
+        self.name = f"sshd-{PREFIX}-{self.pid}"
+        self.user = f"{PREFIX}{self.pid}"
+        self.password = "E2e-" + secrets.token_urlsafe(12)
+        self.tmp = None
+        self.pam_file = os.path.join(PAM_DIR, self.name)
+        self.sshd = None
+        self.uid = None
+        self.created_run_sshd = False
+        self.secret_base32 = None
+
+    # -- setup -------------------------------------------------------------
+    def setup(self):
+        self.tmp = tempfile.mkdtemp(prefix="pam_totp_e2e.")
+        os.chmod(self.tmp, 0o711)  # the user must reach the home directory inside
+        self.keydir = self._mkdir("keys", 0o700)
+        self.statedir = self._mkdir("state", 0o700)
+        self.home = os.path.join(self.tmp, "home")
+        self._make_user()
+        self._make_host_keys()
+        self._enrol()
+        self._write_pam_service()
+        self._start_sshd()
+
+    def _mkdir(self, name, mode):
+        path = os.path.join(self.tmp, name)
+        os.mkdir(path)
+        os.chmod(path, mode)
+        return path
+
+    def _make_user(self):
+        run(["useradd", "--no-create-home", "--home-dir", self.home, "--shell", "/bin/sh",
+             "--user-group", "--comment", "pam_totp e2e test user", self.user])
+        self.uid = int(run(["id", "-u", self.user]).stdout)
+        os.mkdir(self.home, 0o700)
+        os.chown(self.home, self.uid, self.uid)
+        run(["chpasswd"], input=f"{self.user}:{self.password}\n")
+        log(f"user {self.user} (uid {self.uid}), home {self.home}")
+
+    def _make_host_keys(self):
+        if TOTP_ENROLL:
+            run([TOTP_ENROLL, "--generate-host-key", "--keydir", self.keydir])
+        else:
+            run([MAKE_SECRET_FILE, "host-key", self.keydir])
+        self.hostkey = os.path.join(self.keydir, "host.key")
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
+             os.path.join(self.tmp, "ssh_host_ed25519_key")])
+
+    def _enrol(self):
+        if TOTP_ENROLL:
+            self._enrol_with_totp_enroll()
+        else:
+            self._enrol_with_helper()
+
+    def _enrol_with_totp_enroll(self):
+        """The real tool, in a pseudo-terminal: read the URI it prints, type the code."""
+        import pexpect
+        fresh_code_time()
+        child = pexpect.spawn(TOTP_ENROLL, ["--user", self.user, "--keydir", self.keydir, "--qr=none"],
+                              encoding="utf-8", timeout=30)
+        try:
+            child.expect(r"otpauth://totp/\S+")
+            uri = child.after.strip()
+            query = urllib.parse.parse_qs(urllib.parse.urlparse(uri).query)
+            self.secret_base32 = query["secret"][0]
+            child.expect("code the app shows")
+            child.sendline(oathtool_code(self.secret_base32))
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+        if child.exitstatus != 0:
+            raise AssertionError(f"totp-enroll exited {child.exitstatus}: {child.before}")
+        path = os.path.join(self.home, ".pam_totp")
+        st = os.stat(path)
+        assert st.st_uid == self.uid and (st.st_mode & 0o777) == 0o600, "enrolled file owner/mode"
+        log("enrolled with totp-enroll")
+
+    def _enrol_with_helper(self):
+        import base64
+        secret = secrets.token_bytes(20)
+        self.secret_base32 = base64.b32encode(secret).decode()
+        text = run([MAKE_SECRET_FILE, "seal", "--pub", os.path.join(self.keydir, "host.pub"),
+                    "--user", self.user, "--secret-hex", secret.hex(), "--period", "30"]).stdout
+        path = os.path.join(self.home, ".pam_totp")
+        with open(path, "w") as f:
+            f.write(text)
+        os.chown(path, self.uid, self.uid)
+        os.chmod(path, 0o600)
+        log("enrolled with make_secret_file (totp-enroll not built)")
+
+    def _write_pam_service(self):
+        lines = [
+            "# pam_totp end-to-end test; removed when the test ends",
+            "auth required pam_unix.so",
+            f"auth required {MODULE} secret=%h/.pam_totp hostkey={self.hostkey} statedir={self.statedir}",
+            "account required pam_unix.so",
+            "session required pam_permit.so",
+            "password required pam_deny.so",
+        ]
+        fd = os.open(self.pam_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(fd, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        log(f"PAM service {self.pam_file}")
+
+    def _start_sshd(self):
+        if not os.path.isdir("/run/sshd"):
+            os.mkdir("/run/sshd", 0o755)  # sshd's privilege separation directory
+            self.created_run_sshd = True
+        self.link = os.path.join(self.tmp, self.name)
+        os.symlink(SSHD, self.link)
+        self.sshd_log = os.path.join(self.tmp, "sshd.log")
+        config = os.path.join(self.tmp, "sshd_config")
+        for attempt in range(5):
+            self.port = free_port()
+            with open(config, "w") as f:
+                f.write("\n".join([
+                    f"Port {self.port}",
+                    "ListenAddress 127.0.0.1",
+                    f"HostKey {self.tmp}/ssh_host_ed25519_key",
+                    f"PidFile {self.tmp}/sshd.pid",
+                    "UsePAM yes",
+                    "KbdInteractiveAuthentication yes",
+                    "PasswordAuthentication no",
+                    "PubkeyAuthentication no",
+                    "AuthenticationMethods keyboard-interactive",
+                    "AuthorizedKeysFile none",
+                    "PermitRootLogin no",
+                    f"AllowUsers {self.user}",
+                    "MaxAuthTries 3",
+                    "UseDNS no",
+                    "PrintMotd no",
+                    "LogLevel VERBOSE",
+                    "",
+                ]))
+            run([self.link, "-t", "-f", config])
+            self.sshd = subprocess.Popen([self.link, "-D", "-f", config, "-E", self.sshd_log],
+                                         stdin=subprocess.DEVNULL, start_new_session=True)
+            if self._wait_listening():
+                log(f"sshd as {self.name} on 127.0.0.1:{self.port}")
+                return
+            self._stop_sshd()
+            log(f"sshd did not come up on port {self.port}, retrying")
+        raise AssertionError("sshd did not start:\n" + self.read_sshd_log())
+
+    def _wait_listening(self):
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            if self.sshd.poll() is not None:
+                return False
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    if s.recv(64).startswith(b"SSH-"):
+                        return True
+            except OSError:
+                pass
+            time.sleep(0.2)
+        return False
+
+    def read_sshd_log(self):
+        try:
+            with open(self.sshd_log, errors="replace") as f:
+                return f.read()[-6000:]
+        except OSError:
+            return "(no sshd log)"
+
+    # -- the client ----------------------------------------------------------
+    def ssh(self, code, command="echo e2e-ok-$((6*7))"):
+        """Logs in with the password and `code`; returns (exit status, transcript)."""
+        import pexpect
+        args = ["-F", "/dev/null", "-p", str(self.port),
+                "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "GlobalKnownHostsFile=/dev/null",
+                # INFO, not ERROR: ssh shows the server's PAM messages with logit()
+                "-o", "LogLevel=INFO",
+                "-o", "PreferredAuthentications=keyboard-interactive",
+                "-o", "PubkeyAuthentication=no", "-o", "GSSAPIAuthentication=no",
+                "-o", "IdentityAgent=none", "-o", "NumberOfPasswordPrompts=1",
+                "-o", "ConnectTimeout=10", "-o", "BatchMode=no",
+                f"{self.user}@127.0.0.1", command]
+        child = pexpect.spawn("ssh", args, encoding="utf-8", timeout=30,
+                              env=dict(os.environ, LC_ALL="C"))
+        transcript = ""
+        try:
+            child.expect(r"[Pp]assword: ")
+            transcript += child.before + child.after
+            child.sendline(self.password)
+            index = child.expect([r"Verification code: ", r"[Pp]assword: ", pexpect.EOF])
+            transcript += child.before + (child.after if isinstance(child.after, str) else "")
+            if index != 0:
+                raise AssertionError(f"no code prompt after the password:\n{transcript}")
+            child.sendline(code)
+            child.expect(pexpect.EOF)
+            transcript += child.before
+        finally:
+            child.close()
+        return child.exitstatus, transcript
+
+    # -- teardown ------------------------------------------------------------
+    def _stop_sshd(self):
+        if self.sshd and self.sshd.poll() is None:
+            self.sshd.terminate()
+            try:
+                self.sshd.wait(10)
+            except subprocess.TimeoutExpired:
+                self.sshd.kill()
+                self.sshd.wait(10)
+        self.sshd = None
+
+    def cleanup(self):
+        problems = []
+        for step in (self._stop_sshd, self._kill_leftover_processes, self._remove_pam_file,
+                     self._remove_user, self._remove_tmp):
+            try:
+                step()
+            except Exception as e:  # keep cleaning up
+                problems.append(f"{step.__name__}: {e}")
+        if self.created_run_sshd:
+            try:
+                os.rmdir("/run/sshd")
+            except OSError:
+                pass  # not empty or in use by a real sshd started meanwhile: leave it
+        for p in problems:
+            log(f"cleanup problem: {p}")
+        return problems
+
+    def _kill_leftover_processes(self):
+        # Per-connection sshd processes (setsid, so not in our process group)
+        # carry the unique name; shells run as the unique test user.
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            pids = processes_matching(self.name, self.uid)
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+            time.sleep(1)
+        if processes_matching(self.name, self.uid):
+            raise RuntimeError("processes survived SIGKILL")
+
+    def _remove_pam_file(self):
+        if os.path.lexists(self.pam_file):
+            os.unlink(self.pam_file)
+
+    def _remove_user(self):
+        if user_exists(self.user):
+            run(["userdel", "-f", self.user])
+        if user_exists(self.user):
+            raise RuntimeError(f"user {self.user} still exists")
+
+    def _remove_tmp(self):
+        if self.tmp:
+            shutil.rmtree(self.tmp)
+
+
+def check(condition, message, fixture, transcript=""):
+    if not condition:
+        raise AssertionError(f"{message}\n--- client transcript ---\n{transcript}\n"
+                             f"--- sshd log ---\n{fixture.read_sshd_log()}")
+    log(f"ok: {message}")
+
+
+def wrong_code(right):
+    return "".join(str((int(c) + 5) % 10) for c in right)
+
+
+def main():
+    if os.geteuid() != 0:
+        print("SKIP: the sshd end-to-end test needs root (it adds a user, a file in /etc/pam.d "
+              "and runs sshd); run tests/run as root", flush=True)
+        return SKIP
+    missing = [what for what, ok in [
+        ("PAM_TOTP_MODULE (run through ctest)", MODULE and os.path.exists(MODULE)),
+        ("TOTP_ENROLL or MAKE_SECRET_FILE", TOTP_ENROLL or MAKE_SECRET_FILE),
+        (SSHD + " (openssh-server)", os.path.exists(SSHD)),
+        ("ssh (openssh-client)", shutil.which("ssh")),
+        ("oathtool", shutil.which("oathtool")),
+    ] if not ok]
+    try:
+        import pexpect  # noqa: F401
+    except ImportError:
+        missing.append("python3-pexpect")
+    if missing:
+        print("FAIL: missing " + ", ".join(missing), flush=True)
+        return 1
+
+    remove_stale_leftovers()
+    fixture = Fixture()
+    status = 0
+    try:
+        fixture.setup()
+
+        fresh_code_time()
+        right = oathtool_code(fixture.secret_base32)
+        rc, out = fixture.ssh(wrong_code(right))
+        check(rc != 0 and "e2e-ok-42" not in out, "right password + wrong code is refused", fixture, out)
+
+        fresh_code_time()
+        right = oathtool_code(fixture.secret_base32)
+        rc, out = fixture.ssh(right)
+        check(rc == 0 and "e2e-ok-42" in out, "right password + right code logs in and runs a command",
+              fixture, out)
+
+        rc, out = fixture.ssh(right)
+        check(rc != 0 and "e2e-ok-42" not in out, "the same code a second time is refused", fixture, out)
+        check(REPLAY_MESSAGE in out, "the client shows the replay warning", fixture, out)
+    except Exception:
+        traceback.print_exc()
+        status = 1
+    finally:
+        if fixture.cleanup():
+            status = 1
+        else:
+            log("cleaned up: user, pam.d file, processes, temp directory")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
