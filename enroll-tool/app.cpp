@@ -1,0 +1,77 @@
+#include "app.h"
+
+#include <unistd.h>
+
+#include "context.h"
+#include "core/host_key_files.h"
+#include "enrollment.h"
+#include "host_key_command.h"
+#include "import_command.h"
+#include "remove_command.h"
+#include "status_command.h"
+#include "terminal.h"
+
+namespace totp_enroll {
+namespace {
+
+ExitCode print(const std::string& text) {
+    if (auto status = write_stdout(text); !status)
+        return report({ExitCode::system, status.error()});
+    return ExitCode::ok;
+}
+
+std::variant<TargetUser, Failure> target_user(const Options& options) {
+    if (!options.user) return invoking_user();
+    // Checked against the real uid: even a wrongly installed setuid binary
+    // would not let a user act on someone else's enrolment.
+    if (::getuid() != 0)
+        return Failure{ExitCode::refused, "--user " + *options.user +
+                                              ": only root may act on another user's enrolment"};
+    return user_named(*options.user);
+}
+
+}  // namespace
+
+ExitCode run(const Options& options) {
+    if (options.action == Action::help) return print(help_text());
+    if (options.action == Action::version) return print(version_text());
+
+    // Never setuid or setgid: the whole design rests on users writing their
+    // own files with their own rights, so a privileged copy stops here.
+    if (::getuid() != ::geteuid() || ::getgid() != ::getegid())
+        return report({ExitCode::system,
+                       "totp-enroll is running setuid or setgid; it must never be installed "
+                       "that way (fix its mode with chmod u-s,g-s)"});
+
+    if (options.action == Action::generate_host_key) return run_generate_host_key(options);
+
+    auto user = target_user(options);
+    if (auto* failure = std::get_if<Failure>(&user)) return report(*failure);
+    TargetUser& who = std::get<TargetUser>(user);
+
+    std::string path;
+    if (options.file) {
+        path = *options.file;
+    } else {
+        if (who.home.empty() || who.home[0] != '/')
+            return report({ExitCode::system,
+                           "user " + who.name +
+                               " has no home directory in the password database; use --file"});
+        path = default_secret_path(who);
+    }
+    const Context context{options, who, SecretStore(path, who),
+                          options.keydir + "/" + pam_totp::kPublicKeyName};
+
+    switch (options.action) {
+        case Action::import:
+            return run_import(context);
+        case Action::status:
+            return run_status(context);
+        case Action::remove:
+            return run_remove(context);
+        default:
+            return run_enrollment(context);
+    }
+}
+
+}  // namespace totp_enroll

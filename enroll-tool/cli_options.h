@@ -1,0 +1,37 @@
+// The command line of totp-enroll: what to do and with which settings.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "core/otp.h"
+#include "exit_codes.h"
+#include "qr_render.h"
+
+namespace totp_enroll {
+
+enum class Action { enroll, import, status, remove, generate_host_key, help, version };
+
+struct Options {
+    Action action = Action::enroll;
+    bool force = false;
+    std::optional<std::string> user;         // --user: root only, checked when run
+    std::optional<std::string> file;         // --file: instead of ~/.pam_totp
+    std::optional<std::string> import_file;  // --import
+    std::optional<std::string> issuer;
+    std::optional<std::string> label;
+    std::string keydir;  // --keydir, default /etc/pam_totp
+    pam_totp::OtpParams otp;
+    QrStyle qr = QrStyle::utf8;
+};
+
+// Parses argv; a Failure (always ExitCode::usage) names the offending
+// argument. Combinations that make no sense (e.g. --digits with --status)
+// are refused here rather than silently ignored.
+std::variant<Options, Failure> parse_options(int argc, const char* const* argv);
+
+std::string help_text();
+std::string version_text();
+
+}  // namespace totp_enroll

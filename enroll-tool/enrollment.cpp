@@ -1,0 +1,159 @@
+#include "enrollment.h"
+
+#include <unistd.h>
+
+#include <climits>
+#include <ctime>
+#include <string>
+
+#include "core/base32.h"
+#include "core/code_input.h"
+#include "core/host_key_files.h"
+#include "core/recovery_codes.h"
+#include "core/secret_file.h"
+#include "core/verifier.h"
+#include "otpauth_uri.h"
+#include "qr_render.h"
+#include "recovery_output.h"
+#include "terminal.h"
+
+namespace totp_enroll {
+namespace {
+
+using pam_totp::OtpType;
+using pam_totp::SecretBytes;
+
+std::string host_name() {
+    char name[HOST_NAME_MAX + 1] = {};
+    if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
+    return name;
+}
+
+std::string describe(const pam_totp::OtpParams& otp) {
+    std::string text = otp.type == OtpType::totp ? "TOTP" : "HOTP";
+    text += ", " + std::string(pam_totp::algorithm_name(otp.algorithm)) + ", " +
+            std::to_string(otp.digits) + " digits";
+    if (otp.type == OtpType::totp) text += ", every " + std::to_string(otp.period) + " s";
+    return text;
+}
+
+// QR code, grouped secret, URI alone on its line (for copying, or for
+// scripts, which read the secret from it).
+pam_totp::Status show_secret(const Context& context, const SecretText& uri,
+                             const SecretBytes& key) {
+    auto qr = render_qr(uri.view(), context.options.qr);
+    if (!qr) return pam_totp::Error{qr.error() + " (try --qr=none)"};
+    std::string grouped_string = pam_totp::base32_grouped(key.span());
+    const SecretText grouped = take_secret_string(grouped_string);
+
+    // Compact on purpose: every line below the QR code pushes its top
+    // further up a 24-line terminal while the prompt waits.
+    SecretText out(qr->size() + 1024);
+    out.append(qr->view());
+    out.append(context.options.qr == QrStyle::none
+                   ? "Type this secret into an authenticator app\n("
+                   : "Scan the QR code with an authenticator app, or type in this secret\n(");
+    out.append(describe(context.options.otp));
+    out.append("):\n    ");
+    out.append(grouped.view());
+    out.append("\n");
+    out.append(uri.view());
+    out.append("\n");
+    return write_stdout(out.view());
+}
+
+struct Confirmation {
+    std::optional<Failure> failure;
+    std::uint64_t counter = 0;  // the matched TOTP step or HOTP counter
+};
+
+Confirmation confirm_code(const pam_totp::OtpParams& otp, const SecretBytes& key) {
+    const std::string prompt =
+        "Enter the " + std::to_string(otp.digits) + "-digit code the app shows: ";
+    for (int attempt = 1; attempt <= kConfirmationTries; ++attempt) {
+        LineRead typed = read_line(prompt, pam_totp::kMaxTypedLength);
+        switch (typed.status) {
+            case ReadStatus::ok:
+                break;
+            case ReadStatus::end_of_input:
+                return {Failure{ExitCode::refused, "no code entered; nothing was saved"}};
+            case ReadStatus::interrupted:
+                return {Failure{ExitCode::refused, "interrupted; nothing was saved"}};
+            case ReadStatus::error:
+                return {Failure{ExitCode::system, typed.error}};
+        }
+        const SecretBytes code = pam_totp::normalize_typed_code(typed.line.view());
+        const int left = kConfirmationTries - attempt;
+        std::string complaint;
+        if (!pam_totp::looks_like_code(code.view(), otp.digits)) {
+            complaint = "That is not a " + std::to_string(otp.digits) + "-digit code.";
+        } else {
+            const pam_totp::Verification result =
+                otp.type == OtpType::totp
+                    ? pam_totp::verify_totp(key.span(), otp,
+                                            static_cast<std::int64_t>(std::time(nullptr)), 1,
+                                            std::nullopt, code.view())
+                    : pam_totp::verify_hotp(key.span(), otp, 0, kConfirmationLookAhead,
+                                            code.view());
+            if (result.verdict == pam_totp::Verdict::accepted)
+                return {std::nullopt, result.counter};
+            complaint = otp.type == OtpType::totp
+                            ? "That code is not right. Check that the phone's clock is correct."
+                            : "That code is not right.";
+        }
+        if (left > 0)
+            write_stderr(complaint + " " + std::to_string(left) + (left == 1 ? " try" : " tries") +
+                         " left.\n");
+        else
+            write_stderr(complaint + "\n");
+    }
+    return {Failure{ExitCode::refused, "no right code after " + std::to_string(kConfirmationTries) +
+                                           " tries; nothing was saved"}};
+}
+
+}  // namespace
+
+ExitCode run_enrollment(const Context& context) {
+    const Options& options = context.options;
+    // Everything that can fail without the user comes first: nobody should
+    // add an account to their app for a secret that is then never saved.
+    auto host = pam_totp::load_host_public_key(context.host_public_key_path);
+    if (!host) return report({ExitCode::system, host.error()});
+    if (auto failure = context.store.check_can_write(options.force)) return report(*failure);
+
+    const SecretBytes key = SecretBytes::random(pam_totp::kDefaultKeySize);
+    const std::string host_label = host_name();
+    UriFields fields;
+    fields.issuer = options.issuer.value_or(host_label);
+    fields.account = options.label.value_or(context.user.name + "@" + host_label);
+    fields.otp = options.otp;
+    fields.counter = 0;
+    const SecretText uri = build_otpauth_uri(fields, key.span());
+    if (auto status = show_secret(context, uri, key); !status)
+        return report({ExitCode::system, status.error()});
+
+    const Confirmation confirmation = confirm_code(options.otp, key);
+    if (confirmation.failure) return report(*confirmation.failure);
+
+    // HOTP: the code just typed is used up; the module starts after it.
+    pam_totp::SecretHeader header =
+        new_header(context.user, options.otp, confirmation.counter + 1, *host);
+    const std::vector<SecretBytes> recovery =
+        pam_totp::generate_recovery_codes(pam_totp::kRecoveryCodeCount);
+    pam_totp::SecretPayload payload{SecretBytes(key.span()),
+                                    pam_totp::make_recovery_codes(recovery)};
+    if (auto failure = context.store.save(header, payload, *host, options.force))
+        return report(*failure);
+
+    SecretText done(1024);
+    done.append("Code accepted. Saved " + context.store.path() + " for user " + context.user.name +
+                " (sealed to host key " + header.key_id + ").\n\n");
+    append_recovery_codes(done, recovery);
+    if (auto status = write_stdout(done.view()); !status)
+        return report({ExitCode::system, status.error() +
+                                             " (the enrolment was saved, but the recovery codes "
+                                             "could not be shown; run totp-enroll --force again)"});
+    return ExitCode::ok;
+}
+
+}  // namespace totp_enroll

@@ -1,0 +1,20 @@
+// The exit statuses totp-enroll(1) documents, and a failure that carries one.
+#pragma once
+
+#include <string>
+
+namespace totp_enroll {
+
+enum class ExitCode : int {
+    ok = 0,       // done
+    refused = 1,  // the user gave up, wrong codes, or an existing enrolment without --force
+    usage = 2,    // unknown flag or invalid value
+    system = 3,   // files, keys, users, the operating system
+};
+
+struct Failure {
+    ExitCode code = ExitCode::system;
+    std::string message;  // names the file and the cause
+};
+
+}  // namespace totp_enroll

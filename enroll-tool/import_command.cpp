@@ -1,0 +1,86 @@
+#include "import_command.h"
+
+#include "core/file_io.h"
+#include "core/host_key_files.h"
+#include "core/recovery_codes.h"
+#include "core/secret_file.h"
+#include "fs_identity.h"
+#include "google_authenticator_import.h"
+#include "terminal.h"
+
+namespace totp_enroll {
+namespace {
+
+// google-authenticator keeps it at most 1 KiB; some slack for hand edits.
+constexpr std::size_t kMaxImportSize = 4096;
+
+std::variant<pam_totp::SecretBytes, Failure> read_import_file(const Context& context) {
+    const std::string& path = *context.options.import_file;
+    // The file sits in the user's home: read it as the user, like the module
+    // reads secret files.
+    auto identity = identity_for(context.user, path);
+    if (auto* failure = std::get_if<Failure>(&identity)) return *failure;
+    // Not writable by others: whoever could write it could have planted a
+    // secret of their own.
+    auto bytes = pam_totp::read_checked_file(path, {.owner = context.user.uid,
+                                                    .allow_root = true,
+                                                    .forbidden_mode = 0022,
+                                                    .max_size = kMaxImportSize});
+    if (!bytes) return Failure{ExitCode::system, "cannot import " + bytes.error()};
+    if (!*bytes) return Failure{ExitCode::system, "cannot import " + path + ": no such file"};
+    return std::move(**bytes);
+}
+
+}  // namespace
+
+ExitCode run_import(const Context& context) {
+    const Options& options = context.options;
+    const std::string& import_path = *options.import_file;
+    auto host = pam_totp::load_host_public_key(context.host_public_key_path);
+    if (!host) return report({ExitCode::system, host.error()});
+    if (auto failure = context.store.check_can_write(options.force)) return report(*failure);
+
+    auto text = read_import_file(context);
+    if (auto* failure = std::get_if<Failure>(&text)) return report(*failure);
+    auto parsed = parse_google_authenticator(std::get<pam_totp::SecretBytes>(text).view());
+    if (!parsed)
+        return report({ExitCode::system, "cannot import " + import_path + ": " + parsed.error()});
+    GoogleAuthenticatorFile& imported = *parsed;
+
+    // No confirmation code: the app already has this secret, and an
+    // administrator migrating users has no phone to read codes from.
+    const pam_totp::SecretHeader header =
+        new_header(context.user, imported.otp, imported.counter, *host);
+    pam_totp::SecretPayload payload{std::move(imported.key),
+                                    pam_totp::make_recovery_codes(imported.scratch_codes)};
+    if (auto failure = context.store.save(header, payload, *host, options.force))
+        return report(*failure);
+
+    std::string out = "Imported " + import_path + " into " + context.store.path() + " for user " +
+                      context.user.name + " (sealed to host key " + header.key_id + "): ";
+    if (imported.otp.type == pam_totp::OtpType::totp)
+        out += "TOTP, SHA1, 6 digits, every " + std::to_string(imported.otp.period) + " s";
+    else
+        out += "HOTP, SHA1, 6 digits, next counter " + std::to_string(imported.counter);
+    out += ".\n";
+    if (imported.scratch_codes.empty())
+        out +=
+            "The file had no scratch codes, so there are no recovery codes; run totp-enroll\n"
+            "(without --import) to get a new secret with recovery codes.\n";
+    else
+        out += "Its " + std::to_string(imported.scratch_codes.size()) +
+               " scratch codes are now recovery codes: each works once, typed instead of a code.\n";
+    if (!imported.ignored_options.empty()) {
+        out += "Not carried over (the module has its own options for these):";
+        for (const std::string& name : imported.ignored_options) out += " " + name;
+        out += ".\n";
+    }
+    out += "\nThe secret is still in plain text in " + import_path +
+           ". Delete that file once\n"
+           "logins with pam_totp work, for example: rm " +
+           import_path + "\n";
+    if (auto status = write_stdout(out); !status) return report({ExitCode::system, status.error()});
+    return ExitCode::ok;
+}
+
+}  // namespace totp_enroll

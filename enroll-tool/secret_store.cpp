@@ -1,0 +1,100 @@
+#include "secret_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <ctime>
+
+#include "core/file_io.h"
+#include "fs_identity.h"
+
+namespace totp_enroll {
+namespace {
+
+using pam_totp::errno_message;
+
+Failure system_failure(std::string message) {
+    return Failure{ExitCode::system, std::move(message)};
+}
+
+}  // namespace
+
+std::variant<std::optional<std::string>, Failure> SecretStore::read() const {
+    auto identity = identity_for(owner_, path_);
+    if (auto* failure = std::get_if<Failure>(&identity)) return *failure;
+    auto bytes = pam_totp::read_checked_file(path_, {.owner = owner_.uid,
+                                                     .allow_root = true,
+                                                     .forbidden_mode = 0022,
+                                                     .max_size = pam_totp::kMaxSecretFileSize});
+    if (!bytes) return system_failure(bytes.error());
+    if (!*bytes) return std::optional<std::string>();
+    // Not secret: the header is public and the rest is sealed.
+    return std::optional<std::string>(std::string((*bytes)->view()));
+}
+
+std::optional<Failure> SecretStore::check_can_write(bool replace) const {
+    auto identity = identity_for(owner_, path_);
+    if (auto* failure = std::get_if<Failure>(&identity)) return *failure;
+    struct stat st {};
+    if (::lstat(path_.c_str(), &st) == 0) {
+        if (S_ISLNK(st.st_mode))
+            return system_failure(path_ + ": is a symbolic link; refusing to write through it");
+        if (!S_ISREG(st.st_mode))
+            return system_failure(path_ + ": exists and is not a regular file");
+        if (!replace)
+            return Failure{
+                ExitCode::refused,
+                path_ + ": already exists (already enrolled); use --force to replace it"};
+    } else if (errno != ENOENT) {
+        return system_failure(errno_message(path_, errno));
+    }
+    // AT_EACCESS: the check uses the file-system identity just taken, and
+    // reports a read-only file system (EROFS) as well as permissions.
+    const std::string dir = pam_totp::parent_directory(path_);
+    if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
+        return system_failure("cannot create " + path_ + ": " + errno_message(dir, errno));
+    return std::nullopt;
+}
+
+std::optional<Failure> SecretStore::save(const pam_totp::SecretHeader& header,
+                                         const pam_totp::SecretPayload& payload,
+                                         const pam_totp::HostPublicKey& host, bool replace) const {
+    auto text = pam_totp::seal_secret_file(header, payload, host);
+    if (!text) return system_failure("cannot seal " + path_ + ": " + text.error());
+    auto identity = identity_for(owner_, path_);
+    if (auto* failure = std::get_if<Failure>(&identity)) return *failure;
+    pam_totp::WriteRules rules{.mode = 0600, .replace = replace};
+    // Root writing for someone else hands the file over before it appears.
+    if (::geteuid() == 0 && owner_.uid != 0) {
+        rules.uid = owner_.uid;
+        rules.gid = owner_.gid;
+    }
+    const std::span bytes(reinterpret_cast<const std::uint8_t*>(text->data()), text->size());
+    if (auto status = pam_totp::write_file_atomically(path_, bytes, rules); !status)
+        return system_failure("cannot save " + path_ + ": " + status.error());
+    return std::nullopt;
+}
+
+std::optional<Failure> SecretStore::remove() const {
+    auto identity = identity_for(owner_, path_);
+    if (auto* failure = std::get_if<Failure>(&identity)) return *failure;
+    if (auto status = pam_totp::remove_file(path_); !status)
+        return system_failure("cannot remove " + path_ + ": " + status.error());
+    return std::nullopt;
+}
+
+pam_totp::SecretHeader new_header(const TargetUser& owner, const pam_totp::OtpParams& otp,
+                                  std::uint64_t counter, const pam_totp::HostPublicKey& host) {
+    pam_totp::SecretHeader header;
+    header.user = owner.name;
+    header.otp = otp;
+    header.counter = otp.type == pam_totp::OtpType::hotp ? counter : 0;
+    header.created = static_cast<std::int64_t>(std::time(nullptr));
+    header.key_id = host.key_id();
+    header.enrollment_id = pam_totp::new_enrollment_id();
+    return header;
+}
+
+}  // namespace totp_enroll

@@ -1,0 +1,30 @@
+// The user whose enrolment totp-enroll acts on, from the password database
+// (never from $HOME: the module finds the file through getpwnam too).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <variant>
+
+#include "exit_codes.h"
+
+namespace totp_enroll {
+
+struct TargetUser {
+    std::string name;
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::string home;
+};
+
+// The user running the program (real uid).
+std::variant<TargetUser, Failure> invoking_user();
+
+// A user by name (for --user); a user who does not exist is a system problem.
+std::variant<TargetUser, Failure> user_named(const std::string& name);
+
+// <home>/.pam_totp, the module's default secret= path (%h/.pam_totp).
+std::string default_secret_path(const TargetUser& user);
+
+}  // namespace totp_enroll
