@@ -61,6 +61,11 @@ Enrolment load_enrolment(const PamHandle& pam, const ModuleOptions& options,
     auto payload = open_secret_file(*parsed, *host_key);
     if (!payload) return refused("secret file " + *path + ": " + payload.error());
 
+    if (options.debug)
+        pam.log(LOG_DEBUG, "user " + user + ": opened " + *path + " (" +
+                               std::string(otp_type_name(parsed->header.otp.type)) + ", " +
+                               std::string(algorithm_name(parsed->header.otp.algorithm)) + ", " +
+                               std::to_string(parsed->header.otp.digits) + " digits)");
     Enrolment e;
     e.exists = true;
     e.file = std::move(*parsed);
@@ -177,6 +182,10 @@ int verify_and_record(const PamHandle& pam, const ModuleOptions& options, const 
     const ThrottlePolicy policy{static_cast<std::uint32_t>(options.fail_limit), options.fail_lock,
                                 900};
     const Decision decision = decide(state, judge(e, options, state, now, typed), policy, now);
+    if (options.debug)
+        pam.log(LOG_DEBUG, "user " + user + ": state " + store->path() + ", " +
+                               std::to_string(decision.next.failures) + " failures, " +
+                               std::to_string(decision.next.locks) + " locks");
 
     if (!(decision.next == store->state())) {
         if (auto status = store->commit(decision.next); !status) {

@@ -83,6 +83,14 @@ class StackedLogin(PamTestCase):
         self.assertAuth(r, PAM_SUCCESS)
         self.assertIn("PROMPT-ECHO One-time code: ", r.lines)
 
+    def test_debug_logs_detail_but_never_the_code(self):
+        svc = self.box.service("d", self.box.totp_line("debug"))
+        code = self.code()
+        self.assertAuth(self.box.auth(svc, "alice", code), PAM_SUCCESS)
+        self.assertLogged("(totp, SHA1, 6 digits)")
+        self.assertLogged("0 failures, 0 locks")
+        self.assertNoSecretsLogged(code, self.secret)
+
     def test_unknown_option_fails_closed(self):
         svc = self.box.service("bad", self.box.totp_line("windwo=3"))
         r = self.box.auth(svc, "alice", self.code())
