@@ -35,6 +35,7 @@ import urllib.parse
 MODULE = os.environ.get("PAM_TOTP_MODULE", "")
 TOTP_ENROLL = os.environ.get("TOTP_ENROLL", "")
 MAKE_SECRET_FILE = os.environ.get("MAKE_SECRET_FILE", "")
+SANITIZE = os.environ.get("PAM_TOTP_SANITIZE", "0") in ("1", "ON", "TRUE", "true")
 SSHD = "/usr/sbin/sshd"
 PAM_DIR = "/etc/pam.d"
 PREFIX = "pte2e"  # user pte2e<pid>, service sshd-pte2e-<pid>
@@ -115,6 +116,21 @@ def oathtool_code(base32_secret, algorithm="SHA1", digits=6, period=30):
     out = run(["oathtool", f"--totp={algorithm}", "-d", str(digits), "-s", f"{period}s", "-b",
                base32_secret])
     return out.stdout.strip()
+
+
+def sshd_environment():
+    """sshd's environment; with a sanitizer build of the module, sshd (which
+    re-executes itself per connection and keeps its environment) must load
+    the sanitizer runtimes first, or dlopen of pam_totp.so fails."""
+    env = dict(os.environ)
+    if SANITIZE:
+        runtimes = []
+        for lib in ("libasan.so", "libubsan.so"):
+            path = run(["gcc", f"-print-file-name={lib}"]).stdout.strip()
+            runtimes.append(os.path.realpath(path))
+        env["LD_PRELOAD"] = ":".join(runtimes)
+        env["ASAN_OPTIONS"] = "detect_leaks=0:verify_asan_link_order=0"
+    return env
 
 
 def fresh_code_time():
@@ -262,7 +278,8 @@ class Fixture:
                 ]))
             run([self.link, "-t", "-f", config])
             self.sshd = subprocess.Popen([self.link, "-D", "-f", config, "-E", self.sshd_log],
-                                         stdin=subprocess.DEVNULL, start_new_session=True)
+                                         stdin=subprocess.DEVNULL, start_new_session=True,
+                                         env=sshd_environment())
             if self._wait_listening():
                 log(f"sshd as {self.name} on 127.0.0.1:{self.port}")
                 return
