@@ -1,0 +1,154 @@
+/* Benchmark driver: loops pam_start / pam_authenticate / pam_end through real
+ * libpam (run it under pam_wrapper) and answers the prompt with the current
+ * TOTP code. Used by bench/run for every module, so all pay the same harness.
+ *
+ *   pam_bench SERVICE USER KEY_HEX ITERATIONS [WARMUP]
+ *
+ * Every module under test refuses a code twice (replay protection), so the
+ * driver runs on a fake clock: authentication i happens at start + 30*i
+ * seconds and answers with that step's code. time(), gettimeofday() and
+ * clock_gettime(CLOCK_REALTIME) are defined here and exported (-rdynamic) so
+ * the modules see the fake clock; run with PAM_WRAPPER_DISABLE_DEEPBIND=1 so
+ * the modules bind to these rather than libc's. Wall time is measured on
+ * CLOCK_MONOTONIC by direct system call.
+ *
+ * Under callgrind (--collect-atstart=no) only the measured authentications
+ * are collected. Output: one "key value" line per figure. */
+#define _GNU_SOURCE
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <security/pam_appl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include <valgrind/callgrind.h>
+
+enum { kPeriod = 30, kDigits = 6 };
+
+static time_t fake_now;
+
+time_t time(time_t* out) {
+    if (out) *out = fake_now;
+    return fake_now;
+}
+
+int gettimeofday(struct timeval* tv, void* tz) {
+    (void)tz;
+    tv->tv_sec = fake_now;
+    tv->tv_usec = 0;
+    return 0;
+}
+
+int clock_gettime(clockid_t clock, struct timespec* ts) {
+    if (clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE) {
+        ts->tv_sec = fake_now;
+        ts->tv_nsec = 0;
+        return 0;
+    }
+    return (int)syscall(SYS_clock_gettime, clock, ts);
+}
+
+static double monotonic_us(void) {
+    struct timespec ts;
+    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* RFC 6238 with SHA-1, 6 digits: what all three modules are configured for. */
+static void totp_code(const unsigned char* key, size_t key_len, uint64_t step, char out[kDigits + 1]) {
+    unsigned char msg[8], mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    for (int i = 7; i >= 0; --i, step >>= 8) msg[i] = (unsigned char)(step & 0xff);
+    HMAC(EVP_sha1(), key, (int)key_len, msg, sizeof msg, mac, &mac_len);
+    const unsigned off = mac[mac_len - 1] & 0x0f;
+    const uint32_t bin = ((uint32_t)(mac[off] & 0x7f) << 24) | ((uint32_t)mac[off + 1] << 16) |
+                         ((uint32_t)mac[off + 2] << 8) | mac[off + 3];
+    snprintf(out, kDigits + 1, "%06u", bin % 1000000u);
+}
+
+static const char* current_code;
+
+static int conversation(int n, const struct pam_message** msg, struct pam_response** resp, void* data) {
+    (void)data;
+    struct pam_response* out = calloc((size_t)n, sizeof *out);
+    if (!out) return PAM_BUF_ERR;
+    for (int i = 0; i < n; ++i) {
+        if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
+            out[i].resp = strdup(current_code);
+    }
+    *resp = out;
+    return PAM_SUCCESS;
+}
+
+static int compare_double(const void* a, const void* b) {
+    const double x = *(const double*)a, y = *(const double*)b;
+    return (x > y) - (x < y);
+}
+
+static double percentile(const double* sorted, int n, double p) {
+    int i = (int)(p * (n - 1) + 0.5);
+    return sorted[i < n ? i : n - 1];
+}
+
+int main(int argc, char** argv) {
+    if (argc < 5) {
+        fprintf(stderr, "usage: pam_bench SERVICE USER KEY_HEX ITERATIONS [WARMUP]\n");
+        return 2;
+    }
+    const char* service = argv[1];
+    const char* user = argv[2];
+    const char* hex = argv[3];
+    const int iterations = atoi(argv[4]);
+    const int warmup = argc > 5 ? atoi(argv[5]) : 5;
+    unsigned char key[64];
+    size_t key_len = strlen(hex) / 2;
+    if (iterations <= 0 || key_len == 0 || key_len > sizeof key) return 2;
+    for (size_t i = 0; i < key_len; ++i) sscanf(hex + 2 * i, "%2hhx", &key[i]);
+
+    /* Start at the beginning of a real time step, so the fake clock is close
+     * to the real one and every fake step is new to the module's state. */
+    struct timespec real;
+    syscall(SYS_clock_gettime, CLOCK_REALTIME, &real);
+    const time_t start = real.tv_sec - real.tv_sec % kPeriod + 1;
+
+    double* times = calloc((size_t)iterations, sizeof *times);
+    int successes = 0;
+    struct pam_conv conv = {conversation, NULL};
+    for (int i = 0; i < warmup + iterations; ++i) {
+        char code[kDigits + 1];
+        fake_now = start + (time_t)i * kPeriod;
+        totp_code(key, key_len, (uint64_t)fake_now / kPeriod, code);
+        current_code = code;
+        const int measured = i >= warmup;
+
+        if (measured) CALLGRIND_TOGGLE_COLLECT;
+        const double t0 = monotonic_us();
+        pam_handle_t* pamh = NULL;
+        int rc = pam_start(service, user, &conv, &pamh);
+        if (rc == PAM_SUCCESS) rc = pam_authenticate(pamh, 0);
+        pam_end(pamh, rc);
+        const double t1 = monotonic_us();
+        if (measured) CALLGRIND_TOGGLE_COLLECT;
+
+        if (rc != PAM_SUCCESS) {
+            fprintf(stderr, "pam_bench: authentication %d failed: %d (%s)\n", i, rc, pam_strerror(NULL, rc));
+            continue;
+        }
+        if (measured) times[successes++] = t1 - t0;
+    }
+    printf("iterations %d\nsuccesses %d\n", iterations, successes);
+    if (successes > 0) {
+        qsort(times, (size_t)successes, sizeof *times, compare_double);
+        double sum = 0;
+        for (int i = 0; i < successes; ++i) sum += times[i];
+        printf("p50_us %.1f\np99_us %.1f\nmean_us %.1f\n", percentile(times, successes, 0.50),
+               percentile(times, successes, 0.99), sum / successes);
+    }
+    free(times);
+    return successes == iterations ? 0 : 1;
+}
