@@ -1,0 +1,124 @@
+"""The Debian package as an administrator gets it.
+
+Builds libpam-totp with `dpkg-buildpackage -b -us -uc` from a copy of the
+source tree in a temp directory (so nothing lands next to the checkout),
+checks what the .deb holds and runs lintian, which must report no error and
+no warning. Does not install the package (that would change the machine's
+/etc for every other test running at the same time); README.md's install
+command, debian/install-from-source.sh, does that.
+
+The package does not depend on how the surrounding tree was built, so the
+sanitizer suite skips it (exit 77) rather than build it a second time.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SOURCE_DIR = os.environ.get("SOURCE_DIR") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+SANITIZE = os.environ.get("PAM_TOTP_SANITIZE", "0") in ("1", "ON", "TRUE", "true")
+SKIP = 77
+
+EXPECTED = {
+    # path in the .deb: mode
+    "./lib/x86_64-linux-gnu/security/pam_totp.so": "-rw-r--r--",
+    "./usr/bin/totp-enroll": "-rwxr-xr-x",
+    "./usr/share/man/man1/totp-enroll.1.gz": "-rw-r--r--",
+    "./usr/share/man/man5/pam_totp.5.gz": "-rw-r--r--",
+    "./usr/share/man/man8/pam_totp.8.gz": "-rw-r--r--",
+    "./usr/share/pam-configs/totp": "-rw-r--r--",
+    "./usr/share/doc/libpam-totp/copyright": "-rw-r--r--",
+}
+
+
+def log(message):
+    print(f"package: {message}", flush=True)
+
+
+def main():
+    if SANITIZE:
+        print("SKIP: the package is built and checked by the release suite", flush=True)
+        return SKIP
+    for tool in ("dpkg-buildpackage", "lintian", "dpkg-checkbuilddeps"):
+        if not shutil.which(tool):
+            print(f"FAIL: {tool} is missing (tests/run installs it)", flush=True)
+            return 1
+    arch = subprocess.run(["dpkg-architecture", "-qDEB_HOST_MULTIARCH"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+    expected = {k.replace("x86_64-linux-gnu", arch): v for k, v in EXPECTED.items()}
+
+    work = tempfile.mkdtemp(prefix="pam_totp_pkg.")
+    try:
+        tree = os.path.join(work, "pam-totp")
+        os.mkdir(tree)
+        subprocess.run(f"tar -C {SOURCE_DIR!r} --exclude=./.git --exclude='./build*' "
+                       f"--exclude='./obj-*' -cf - . | tar -C {tree!r} -xf -",
+                       shell=True, check=True)
+        deps = subprocess.run(["dpkg-checkbuilddeps"], cwd=tree, capture_output=True, text=True)
+        if deps.returncode != 0:
+            print(f"FAIL: build dependencies missing: {deps.stderr.strip()}", flush=True)
+            return 1
+        log("dpkg-buildpackage -b -us -uc")
+        build = subprocess.run(["dpkg-buildpackage", "-b", "-us", "-uc"], cwd=tree,
+                               capture_output=True, text=True, timeout=1200)
+        if build.returncode != 0:
+            print((build.stdout + build.stderr)[-5000:])
+            print("FAIL: the package build failed", flush=True)
+            return 1
+        debs = [f for f in os.listdir(work) if f.startswith("libpam-totp_") and f.endswith(".deb")]
+        if len(debs) != 1:
+            print(f"FAIL: expected one libpam-totp .deb, found {debs}", flush=True)
+            return 1
+        deb = os.path.join(work, debs[0])
+
+        failures = []
+        listing = subprocess.run(["dpkg-deb", "-c", deb], check=True, capture_output=True,
+                                 text=True).stdout
+        modes = {}
+        for line in listing.splitlines():
+            fields = line.split()
+            modes[fields[5]] = fields[0]
+        for path, mode in expected.items():
+            if path not in modes:
+                failures.append(f"{path} is not in the package")
+            elif modes[path] != mode:
+                failures.append(f"{path} has mode {modes[path]}, expected {mode}")
+        for path, mode in modes.items():
+            if "s" in mode[1:]:
+                failures.append(f"{path} is setuid or setgid ({mode})")
+        if not failures:
+            log("contents: module, totp-enroll 0755 (no s bit), three manual pages, "
+                "pam-auth-update profile, copyright")
+
+        profile = subprocess.run(["dpkg-deb", "--fsys-tarfile", deb], check=True,
+                                 capture_output=True).stdout
+        import io
+        import tarfile
+        with tarfile.open(fileobj=io.BytesIO(profile)) as tar:
+            text = tar.extractfile("./usr/share/pam-configs/totp").read().decode()
+        if "Default: no" not in text.splitlines():
+            failures.append("the pam-auth-update profile is not off by default")
+
+        changes = [f for f in os.listdir(work) if f.endswith(".changes")]
+        lint = subprocess.run(["lintian", "--pedantic", "-I", "-E", os.path.join(work, changes[0])],
+                              capture_output=True, text=True, timeout=600)
+        tags = [l for l in lint.stdout.splitlines() if l[:2] in ("E:", "W:")]
+        print("lintian:\n" + (lint.stdout.strip() or "(nothing)"), flush=True)
+        if tags:
+            failures.append("lintian reports errors or warnings:\n" + "\n".join(tags))
+        elif lint.returncode not in (0,):
+            failures.append(f"lintian exited {lint.returncode}: {lint.stderr.strip()}")
+        else:
+            log("lintian: no errors, no warnings")
+
+        for f in failures:
+            print(f"FAIL: {f}", flush=True)
+        return 1 if failures else 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
