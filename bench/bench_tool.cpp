@@ -82,8 +82,8 @@ constexpr std::uint8_t kX25519Pkcs8Prefix[16] = {0x30, 0x2e, 0x02, 0x01, 0x00, 0
                                                  0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20};
 
 PKeyPtr load_x25519_raw(const std::string& path) {
-    auto bytes = read_checked_file(path, {.owner = 0, .allow_root = true, .forbidden_mode = 0077,
-                                          .max_size = 16 * 1024});
+    auto bytes = read_checked_file(
+        path, {.owner = 0, .allow_root = true, .forbidden_mode = 0077, .max_size = 16 * 1024});
     if (!bytes || !*bytes) return nullptr;
     const std::string_view pem = (**bytes).view();
     constexpr std::string_view begin = "-----BEGIN PRIVATE KEY-----\n";
@@ -103,8 +103,11 @@ PKeyPtr load_x25519_raw(const std::string& path) {
     std::exit(1);
 }
 
-int parts_command(const std::string& hostkey, const std::string& secret, const std::string& statedir, int n) {
-    const FileRules secret_rules{.owner = ::geteuid(), .allow_root = true, .forbidden_mode = 0077,
+int parts_command(const std::string& hostkey, const std::string& secret,
+                  const std::string& statedir, int n) {
+    const FileRules secret_rules{.owner = ::geteuid(),
+                                 .allow_root = true,
+                                 .forbidden_mode = 0077,
                                  .max_size = kMaxSecretFileSize};
     auto host = load_host_private_key(hostkey);
     if (!host) return fail(host.error());
@@ -116,8 +119,9 @@ int parts_command(const std::string& hostkey, const std::string& secret, const s
     if (!payload) return fail(payload.error());
     const OtpParams params = parsed->header.otp;
     const std::int64_t now = ::time(nullptr);
-    const std::string code(hotp(payload->key.span(), params.algorithm, totp_step(now, params.period),
-                                params.digits).view());
+    const std::string code(
+        hotp(payload->key.span(), params.algorithm, totp_step(now, params.period), params.digits)
+            .view());
 
     std::printf("host_key_load_us %.1f\n", median_us(n, [&] {
                     if (!load_host_private_key(hostkey)) die("host key");
@@ -137,14 +141,14 @@ int parts_command(const std::string& hostkey, const std::string& secret, const s
     std::printf("one_hmac_us %.2f\n", median_us(n, [&] {
                     (void)hotp(payload->key.span(), params.algorithm, 1, params.digits);
                 }));
-    std::printf("verify_window1_us %.2f\n", median_us(n, [&] {
-                    if (verify_totp(payload->key.span(), params, now, 1, std::nullopt, code).verdict !=
-                        Verdict::accepted)
-                        die("verify");
-                }));
-    std::printf("recovery_check_us %.2f\n", median_us(n, [&] {
-                    (void)match_recovery_code(payload->recovery, code, 0);
-                }));
+    std::printf(
+        "verify_window1_us %.2f\n", median_us(n, [&] {
+            if (verify_totp(payload->key.span(), params, now, 1, std::nullopt, code).verdict !=
+                Verdict::accepted)
+                die("verify");
+        }));
+    std::printf("recovery_check_us %.2f\n",
+                median_us(n, [&] { (void)match_recovery_code(payload->recovery, code, 0); }));
     // The state update with its one fdatasync: open + flock + read both slots,
     // then write the other slot and fdatasync (the file exists already).
     std::uint64_t step = 1;
@@ -178,9 +182,11 @@ int main(int argc, char** argv) {
             return pub ? 0 : fail(pub.error());
         }
         if (a.size() == 4 && a[0] == "seal") return seal_command(a[1], a[2], a[3]);
-        if (a.size() == 5 && a[0] == "parts") return parts_command(a[1], a[2], a[3], std::stoi(a[4]));
+        if (a.size() == 5 && a[0] == "parts")
+            return parts_command(a[1], a[2], a[3], std::stoi(a[4]));
     } catch (const std::exception& e) {
         return fail(e.what());
     }
-    return fail("usage: bench_tool host-key DIR | seal PUB USER KEY_HEX | parts HOSTKEY SECRET STATEDIR N");
+    return fail(
+        "usage: bench_tool host-key DIR | seal PUB USER KEY_HEX | parts HOSTKEY SECRET STATEDIR N");
 }

@@ -60,7 +60,8 @@ static double monotonic_us(void) {
 }
 
 /* RFC 6238 with SHA-1, 6 digits: what all three modules are configured for. */
-static void totp_code(const unsigned char* key, size_t key_len, uint64_t step, char out[kDigits + 1]) {
+static void totp_code(const unsigned char* key, size_t key_len, uint64_t step,
+                      char out[kDigits + 1]) {
     unsigned char msg[8], mac[EVP_MAX_MD_SIZE];
     unsigned int mac_len = 0;
     for (int i = 7; i >= 0; --i, step >>= 8) msg[i] = (unsigned char)(step & 0xff);
@@ -73,7 +74,8 @@ static void totp_code(const unsigned char* key, size_t key_len, uint64_t step, c
 
 static const char* current_code;
 
-static int conversation(int n, const struct pam_message** msg, struct pam_response** resp, void* data) {
+static int conversation(int n, const struct pam_message** msg, struct pam_response** resp,
+                        void* data) {
     (void)data;
     struct pam_response* out = calloc((size_t)n, sizeof *out);
     if (!out) return PAM_BUF_ERR;
@@ -136,7 +138,8 @@ int main(int argc, char** argv) {
         if (measured) CALLGRIND_TOGGLE_COLLECT;
 
         if (rc != PAM_SUCCESS) {
-            fprintf(stderr, "pam_bench: authentication %d failed: %d (%s)\n", i, rc, pam_strerror(NULL, rc));
+            fprintf(stderr, "pam_bench: authentication %d failed: %d (%s)\n", i, rc,
+                    pam_strerror(NULL, rc));
             continue;
         }
         if (measured) times[successes++] = t1 - t0;

@@ -1,0 +1,149 @@
+/* Stress-test driver: authentications through real libpam (under pam_wrapper)
+ * on a fake clock, so one test can use thousands of fresh TOTP steps.
+ *
+ *   stress_driver [--go-file PATH] [--wrong-first] SERVICE USER KEY_HEX FIRST_STEP COUNT
+ *
+ * Authentication i runs at time (FIRST_STEP + i) * 30 + 1 and answers the
+ * prompt with that step's code (SHA-1, 6 digits). --wrong-first: before each,
+ * one attempt with a wrong code, so failure counters get written too.
+ * --go-file: for a single authentication, pam_start first, create
+ * PATH.ready.PID, wait until PATH exists, then pam_authenticate: the test
+ * releases many processes at once.
+ * Prints "step S wrong|code RC" after every attempt, flushed, so a test that
+ * kills this process knows which logins completed. Exit 0 if every
+ * correct-code attempt succeeded.
+ *
+ * time(), gettimeofday() and clock_gettime(CLOCK_REALTIME) are defined here
+ * and exported (-rdynamic); run with PAM_WRAPPER_DISABLE_DEEPBIND=1 so the
+ * module binds to them. */
+#define _GNU_SOURCE
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <security/pam_appl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { kPeriod = 30 };
+
+static time_t fake_now;
+
+time_t time(time_t* out) {
+    if (out) *out = fake_now;
+    return fake_now;
+}
+
+int gettimeofday(struct timeval* tv, void* tz) {
+    (void)tz;
+    tv->tv_sec = fake_now;
+    tv->tv_usec = 0;
+    return 0;
+}
+
+int clock_gettime(clockid_t clock, struct timespec* ts) {
+    if (clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE) {
+        ts->tv_sec = fake_now;
+        ts->tv_nsec = 0;
+        return 0;
+    }
+    return (int)syscall(SYS_clock_gettime, clock, ts);
+}
+
+static void totp_code(const unsigned char* key, size_t key_len, uint64_t step, char out[7]) {
+    unsigned char msg[8], mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    for (int i = 7; i >= 0; --i, step >>= 8) msg[i] = (unsigned char)(step & 0xff);
+    HMAC(EVP_sha1(), key, (int)key_len, msg, sizeof msg, mac, &mac_len);
+    const unsigned off = mac[mac_len - 1] & 0x0f;
+    const uint32_t bin = ((uint32_t)(mac[off] & 0x7f) << 24) | ((uint32_t)mac[off + 1] << 16) |
+                         ((uint32_t)mac[off + 2] << 8) | mac[off + 3];
+    snprintf(out, 7, "%06u", bin % 1000000u);
+}
+
+static const char* answer;
+
+static int conversation(int n, const struct pam_message** msg, struct pam_response** resp,
+                        void* data) {
+    (void)data;
+    struct pam_response* out = calloc((size_t)n, sizeof *out);
+    if (!out) return PAM_BUF_ERR;
+    for (int i = 0; i < n; ++i)
+        if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
+            out[i].resp = strdup(answer);
+    *resp = out;
+    return PAM_SUCCESS;
+}
+
+static int authenticate(const char* service, const char* user, const char* go_file) {
+    struct pam_conv conv = {conversation, NULL};
+    pam_handle_t* pamh = NULL;
+    int rc = pam_start(service, user, &conv, &pamh);
+    if (rc != PAM_SUCCESS) return rc;
+    if (go_file) {
+        /* Tell the test this process is loaded and waiting, then wait. */
+        char ready[4096];
+        snprintf(ready, sizeof ready, "%s.ready.%d", go_file, (int)getpid());
+        FILE* f = fopen(ready, "w");
+        if (f) fclose(f);
+        while (access(go_file, F_OK) != 0) usleep(200);
+    }
+    rc = pam_authenticate(pamh, 0);
+    pam_end(pamh, rc);
+    return rc;
+}
+
+int main(int argc, char** argv) {
+    const char* go_file = NULL;
+    int wrong_first = 0;
+    int arg = 1;
+    for (; arg < argc && strncmp(argv[arg], "--", 2) == 0; ++arg) {
+        if (strcmp(argv[arg], "--go-file") == 0 && arg + 1 < argc)
+            go_file = argv[++arg];
+        else if (strcmp(argv[arg], "--wrong-first") == 0)
+            wrong_first = 1;
+        else
+            break;
+    }
+    if (argc - arg != 5) {
+        fprintf(stderr,
+                "usage: stress_driver [--go-file PATH] [--wrong-first] SERVICE USER KEY_HEX "
+                "FIRST_STEP COUNT\n");
+        return 2;
+    }
+    const char* service = argv[arg];
+    const char* user = argv[arg + 1];
+    const char* hex = argv[arg + 2];
+    const long long first = atoll(argv[arg + 3]);
+    const int count = atoi(argv[arg + 4]);
+    unsigned char key[64];
+    const size_t key_len = strlen(hex) / 2;
+    if (key_len == 0 || key_len > sizeof key || count <= 0) return 2;
+    for (size_t i = 0; i < key_len; ++i) sscanf(hex + 2 * i, "%2hhx", &key[i]);
+
+    int failed = 0;
+    for (int i = 0; i < count; ++i) {
+        const long long step = first + i;
+        char code[7], wrong[7];
+        fake_now = (time_t)(step * kPeriod + 1);
+        totp_code(key, key_len, (uint64_t)step, code);
+        if (wrong_first) {
+            /* A code that is no valid code of the window: shift every digit. */
+            for (int k = 0; k < 6; ++k) wrong[k] = (char)('0' + (code[k] - '0' + 5) % 10);
+            wrong[6] = '\0';
+            answer = wrong;
+            printf("step %lld wrong %d\n", step, authenticate(service, user, NULL));
+            fflush(stdout);
+        }
+        answer = code;
+        const int rc = authenticate(service, user, go_file);
+        printf("step %lld code %d\n", step, rc);
+        fflush(stdout);
+        failed |= rc != PAM_SUCCESS;
+    }
+    return failed;
+}
