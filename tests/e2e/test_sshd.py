@@ -447,6 +447,12 @@ def main():
         check(rc == 0 and "e2e-ok-42" in out, "right password + right code logs in and runs a command",
               fixture, out)
 
+        state = os.stat(os.path.join(fixture.statedir, fixture.user))
+        check(state.st_uid == 0 and (state.st_mode & 0o777) == 0o600 and state.st_size <= 8192,
+              "the state file is root's, 0600, at most two 4 KiB slots", fixture)
+        check(sorted(os.listdir(fixture.home)) == [".pam_totp"],
+              "nothing but the secret file in the user's home", fixture, str(os.listdir(fixture.home)))
+
         rc, out = fixture.ssh(right)
         check(rc != 0 and "e2e-ok-42" not in out, "the same code a second time is refused", fixture, out)
         check(REPLAY_MESSAGE in out, "the client shows the replay warning", fixture, out)
