@@ -234,19 +234,21 @@ Options:
                            key makes every existing secret file unreadable)
       --user NAME          act on another user's secret file, written owned by
                            that user (root only)
-      --file PATH          the secret file (default: ~/.pam_totp of the user, the
-                           home directory taken from the password database); must
-                           match the module's secret= option
-      --keydir DIR         where host.key and host.pub are (default: /etc/pam_totp)
+      --file PATH          the secret file (default: ~/.pam_totp of the user,
+                           the home directory from the password database); it
+                           must match the module's secret= option
+      --keydir DIR         where host.key and host.pub are
+                           (default: /etc/pam_totp)
       --issuer TEXT        issuer shown by the app (default: the host name)
       --label TEXT         account shown by the app (default: USER@HOST)
       --digits N           digits per code, 6 to 8 (default: 6)
       --period SECONDS     TOTP time step, 15 to 300 (default: 30)
       --algorithm NAME     SHA1, SHA256 or SHA512 (default: SHA1, the only one
                            every app supports)
-      --hotp               counter-based (HOTP) instead of time-based (TOTP) codes
-      --qr=MODE            utf8: half blocks, fits 80x24 (default); ansi: terminal
-                           colours, for fonts without block characters; none
+      --hotp               counter-based (HOTP) instead of time-based codes
+      --qr=MODE            utf8: half blocks, fits 80x24 (default); ansi:
+                           terminal colours, for fonts without block
+                           characters; none: no QR code
 
 The code is read from the terminal without echo, or, when standard input is
 not a terminal, as a line from standard input (so enrolment can be scripted).

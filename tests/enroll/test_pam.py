@@ -1,0 +1,151 @@
+"""A file written by totp-enroll authenticates through the real PAM module
+(libpam + pam_wrapper + nss_wrapper, the harness in tests/pam/pamtest.py):
+enrolment driven in a pseudo-terminal with oathtool's code, root enrolling a
+user, HOTP, and an import from google-authenticator."""
+
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import unittest
+
+import pexpect
+
+try:
+    import pamtest
+except ImportError:  # tests/pam not there: nothing to test against
+    print("tests/pam/pamtest.py not found; skipping", file=sys.stderr)
+    sys.exit(77)
+
+from enrolltest import ENROLL, URI_RE, code_for_uri, oathtool, parse_uri, recovery_codes_in, wrong_code_for_uri
+from pamtest import PAM_AUTH_ERR, PAM_SUCCESS, REPLAY_MESSAGE, PamTestCase, require_root
+
+
+@require_root
+class EnrolThenLogin(PamTestCase):
+
+    def setUp(self):
+        if not (pamtest.MODULE and pamtest.DRIVER):
+            self.skipTest("the PAM module or driver is not built")
+        super().setUp()
+        self.alice = self.box.add_user("alice")
+        # The sandbox keeps its keys root-only; users enrolling themselves
+        # need to read host.pub (host.key stays 0600).
+        os.chmod(self.box.keydir, 0o755)
+        self.svc = self.box.service("s", self.box.totp_line())
+
+    def enroll_env(self):
+        """totp-enroll sees the sandbox's users through nss_wrapper."""
+        env = dict(os.environ)
+        env.update({
+            "LD_PRELOAD": f"{pamtest.LIBDIR}/libnss_wrapper.so",
+            "NSS_WRAPPER_PASSWD": self.box.passwd,
+            "NSS_WRAPPER_GROUP": self.box.group,
+        })
+        if pamtest.SANITIZE:
+            env["ASAN_OPTIONS"] = "verify_asan_link_order=0:detect_leaks=0"
+        return env
+
+    def as_alice(self):
+        uid = str(self.alice["uid"])
+        return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
+
+    def enroll_scripted(self, *args, as_alice=False):
+        cmd = (self.as_alice() if as_alice else []) + [ENROLL, "--keydir", self.box.keydir, "--qr=none", *args]
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=self.enroll_env())
+        head, uri = [], None
+        for line in proc.stdout:
+            head.append(line)
+            if line.startswith("otpauth://"):
+                uri = line.strip()
+                break
+        if uri is None:
+            out, err = proc.communicate(timeout=60)
+            self.fail("no URI printed: " + "".join(head) + out + err)
+        out, err = proc.communicate(code_for_uri(uri) + "\n", timeout=60)
+        self.assertEqual(proc.returncode, 0, out + err)
+        return uri, "".join(head) + out
+
+    def test_pty_enrolment_then_login(self):
+        """alice runs totp-enroll herself in a terminal, as in real life."""
+        cmd = self.as_alice() + [ENROLL, "--keydir", self.box.keydir]
+        child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", timeout=60, env=self.enroll_env(),
+                              dimensions=(24, 80))
+        self.addCleanup(lambda: child.close(force=True) if child.isalive() else None)
+        child.expect(URI_RE)
+        uri = child.after.strip()
+        child.expect("code the app shows: ")
+        child.sendline(code_for_uri(uri))
+        child.expect("Recovery codes")
+        head = child.before + child.after
+        rest = child.read()
+        child.close()
+        self.assertEqual(child.exitstatus, 0, head + rest)
+        recovery = recovery_codes_in((head + rest).replace("\r\n", "\n"))
+        self.assertEqual(len(recovery), 10)
+
+        path = self.box.secret_path("alice")
+        st = os.stat(path)
+        self.assertEqual((st.st_uid, st.st_mode & 0o7777), (self.alice["uid"], 0o600))
+        self.assertIn(":alice@", parse_uri(uri)["label"])
+
+        code = code_for_uri(uri)
+        self.assertAuth(self.box.auth(self.svc, "alice", code), PAM_SUCCESS)
+        replay = self.box.auth(self.svc, "alice", code)
+        self.assertAuth(replay, PAM_AUTH_ERR)
+        self.assertIn(REPLAY_MESSAGE, replay.errors + replay.infos)
+        ok = self.box.auth(self.svc, "alice", recovery[4])
+        self.assertAuth(ok, PAM_SUCCESS)
+        self.assertIn("Recovery code accepted. 9 recovery codes left", " ".join(ok.infos))
+        self.assertAuth(self.box.auth(self.svc, "alice", recovery[4]), PAM_AUTH_ERR)
+        self.assertNoSecretsLogged(parse_uri(uri)["secret"], recovery[0])
+
+    def test_root_enrols_a_user(self):
+        uri, out = self.enroll_scripted("--user", "alice", "--digits", "8", "--algorithm", "SHA512")
+        self.assertEqual(os.stat(self.box.secret_path("alice")).st_uid, self.alice["uid"])
+        self.assertAuth(self.box.auth(self.svc, "alice", code_for_uri(uri)), PAM_SUCCESS)
+
+    def test_hotp(self):
+        uri, out = self.enroll_scripted("--hotp", as_alice=True)
+        secret = parse_uri(uri)["secret"]
+        # Counter 0 confirmed the enrolment; the module expects 1 next.
+        self.assertAuth(self.box.auth(self.svc, "alice", oathtool(secret, hotp=True, counter=0)), PAM_AUTH_ERR)
+        self.assertAuth(self.box.auth(self.svc, "alice", oathtool(secret, hotp=True, counter=1)), PAM_SUCCESS)
+        self.assertAuth(self.box.auth(self.svc, "alice", oathtool(secret, hotp=True, counter=2)), PAM_SUCCESS)
+
+    def test_failed_re_enrolment_keeps_the_old_one_working(self):
+        uri, out = self.enroll_scripted(as_alice=True)
+        before = pathlib.Path(self.box.secret_path("alice")).read_bytes()
+        cmd = self.as_alice() + [ENROLL, "--keydir", self.box.keydir, "--qr=none", "--force"]
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=self.enroll_env())
+        new_uri = next(l.strip() for l in proc.stdout if l.startswith("otpauth://"))
+        wrong = wrong_code_for_uri(new_uri)
+        out, err = proc.communicate(f"{wrong}\n{wrong}\n{wrong}\n", timeout=60)
+        self.assertEqual(proc.returncode, 1, err)
+        self.assertEqual(pathlib.Path(self.box.secret_path("alice")).read_bytes(), before)
+        self.assertAuth(self.box.auth(self.svc, "alice", code_for_uri(uri)), PAM_SUCCESS)
+
+    def test_import_from_google_authenticator(self):
+        ga = os.path.join(self.alice["home"], ".google_authenticator")
+        subprocess.run(["google-authenticator", "--force", "--quiet", f"--secret={ga}", "--time-based",
+                        "--disallow-reuse", "--no-rate-limit", "--window-size=3", "--emergency-codes=4"],
+                       check=True, capture_output=True)
+        os.chown(ga, self.alice["uid"], self.alice["uid"])
+        lines = pathlib.Path(ga).read_text().splitlines()
+        secret, scratch = lines[0], [l for l in lines if re.fullmatch(r"\d{8}", l)]
+        r = subprocess.run([ENROLL, "--import", ga, "--user", "alice", "--keydir", self.box.keydir],
+                           capture_output=True, text=True, env=self.enroll_env())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("4 scratch codes are now recovery codes", r.stdout)
+        self.assertAuth(self.box.auth(self.svc, "alice", oathtool(secret)), PAM_SUCCESS)
+        ok = self.box.auth(self.svc, "alice", scratch[2])
+        self.assertAuth(ok, PAM_SUCCESS)
+        self.assertIn("Recovery code accepted. 3 recovery codes left", " ".join(ok.infos))
+        self.assertAuth(self.box.auth(self.svc, "alice", scratch[2]), PAM_AUTH_ERR)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
