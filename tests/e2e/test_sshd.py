@@ -70,22 +70,37 @@ def user_exists(name):
 
 
 def remove_stale_leftovers():
-    """Artifacts of earlier runs that were killed before they could clean up."""
-    for entry in os.listdir(PAM_DIR):
-        m = re.fullmatch(rf"sshd-{PREFIX}-(\d+)", entry)
-        if not m or pid_alive(int(m.group(1))):
-            continue
-        log(f"removing leftovers of an earlier run (pid {m.group(1)})")
-        os.unlink(os.path.join(PAM_DIR, entry))
-        if user_exists(f"{PREFIX}{m.group(1)}"):
-            run(["userdel", "-f", f"{PREFIX}{m.group(1)}"], check=False)
+    """Artifacts of earlier runs that were killed before they could clean up.
+
+    Every artifact carries the pid of the run that made it (user pte2e<pid>,
+    /etc/pam.d/sshd-pte2e-<pid>, /tmp/pam_totp_e2e.<pid>.*, processes running
+    as sshd-pte2e-<pid>); those whose pid is no longer alive are removed."""
+    tmp = tempfile.gettempdir()
     with open("/etc/passwd") as f:
         users = [line.split(":", 1)[0] for line in f]
-    for user in users:
-        m = re.fullmatch(rf"{PREFIX}(\d+)", user)
-        if m and not pid_alive(int(m.group(1))):
-            log(f"removing the user {user} of an earlier run")
-            run(["userdel", "-f", user], check=False)
+    pids = set()
+    for names, pattern in ((os.listdir(PAM_DIR), rf"sshd-{PREFIX}-(\d+)"),
+                           (users, rf"{PREFIX}(\d+)"),
+                           (os.listdir(tmp), r"pam_totp_e2e\.(\d+)\..*")):
+        for name in names:
+            m = re.fullmatch(pattern, name)
+            if m and int(m.group(1)) != os.getpid() and not pid_alive(int(m.group(1))):
+                pids.add(int(m.group(1)))
+    for pid in sorted(pids):
+        log(f"removing leftovers of an earlier run (pid {pid})")
+        name = f"sshd-{PREFIX}-{pid}"
+        for victim in processes_matching(name, None):
+            try:
+                os.kill(victim, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if os.path.lexists(os.path.join(PAM_DIR, name)):
+            os.unlink(os.path.join(PAM_DIR, name))
+        if user_exists(f"{PREFIX}{pid}"):
+            run(["userdel", "-f", f"{PREFIX}{pid}"], check=False)
+        for entry in os.listdir(tmp):
+            if entry.startswith(f"pam_totp_e2e.{pid}."):
+                shutil.rmtree(os.path.join(tmp, entry), ignore_errors=True)
 
 
 def free_port():
@@ -155,7 +170,7 @@ class Fixture:
 
     # -- setup -------------------------------------------------------------
     def setup(self):
-        self.tmp = tempfile.mkdtemp(prefix="pam_totp_e2e.")
+        self.tmp = tempfile.mkdtemp(prefix=f"pam_totp_e2e.{self.pid}.")
         os.chmod(self.tmp, 0o711)  # the user must reach the home directory inside
         self.keydir = self._mkdir("keys", 0o700)
         self.statedir = self._mkdir("state", 0o700)
@@ -430,6 +445,9 @@ def main():
         print("FAIL: missing " + ", ".join(missing), flush=True)
         return 1
 
+    # A SIGTERM or SIGHUP (a timeout, a closed terminal) still runs the cleanup below.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda number, frame: sys.exit(f"e2e: stopped by signal {number}"))
     remove_stale_leftovers()
     fixture = Fixture()
     status = 0
