@@ -5,7 +5,8 @@
 - every flag in `totp-enroll --help` is in totp-enroll(1) and back;
 - every `pam_totp.so ...` line shown in the manual pages, the README and the
   Debian pam-auth-update profile is accepted by the option parser;
-- groff and man render each page without a warning (the check lintian runs).
+- groff and man render each page without a warning (the check lintian runs);
+- the README's install and test commands exist and are executable.
 Needs no root.
 """
 import os
@@ -164,6 +165,19 @@ class EnrollFlags(unittest.TestCase):
         for page in PAGES:
             th = next(l for l in read(os.path.join(MAN_DIR, page)).splitlines() if l.startswith(".TH"))
             self.assertIn(f"pam_totp {version}", th, f"{page}: .TH does not name version {version}")
+
+
+class Readme(unittest.TestCase):
+    def sh_blocks(self):
+        return re.findall(r"```sh\n(.*?)```", read(os.path.join(SOURCE_DIR, "README.md")), re.S)
+
+    def test_install_and_test_commands_exist(self):
+        commands = [block.strip() for block in self.sh_blocks()]
+        self.assertIn("debian/install-from-source.sh", commands, "the quick start's install command")
+        self.assertIn("tests/run", commands, "the quick start's test command")
+        for script in ("debian/install-from-source.sh", "tests/run"):
+            path = os.path.join(SOURCE_DIR, script)
+            self.assertTrue(os.access(path, os.X_OK), f"{script} is not an executable file")
 
 
 class Rendering(unittest.TestCase):
