@@ -11,7 +11,11 @@ client is driven with pexpect:
 
   1. right password + wrong code: refused;
   2. right password + right code (from oathtool): logged in, command runs;
-  3. the same code again: refused, and the client shows the replay warning.
+  3. the same code again: refused, and the client shows the replay warning;
+  4. then the README's other recipe (AuthenticationMethods
+     publickey,keyboard-interactive, pam_totp alone in the stack): key +
+     wrong code refused, key + right code (of a later time step) logs in
+     without any password prompt.
 
 Everything is removed afterwards, also on failure: the user, the pam.d file,
 every process the test started, the temp directory. Leftovers of a run that
@@ -148,6 +152,16 @@ def sshd_environment():
     return env
 
 
+def next_step(after):
+    """Waits until the 30 s time step after the one containing `after` has
+    begun (a code of the step already used would be a replay), leaving at least
+    8 s in it."""
+    start = (int(after) // 30 + 1) * 30
+    if time.time() < start:
+        time.sleep(start - time.time() + 0.5)
+    fresh_code_time()
+
+
 def fresh_code_time():
     """Waits, if needed, so that at least 8 s remain in the current 30 s step."""
     left = 30 - int(time.time()) % 30
@@ -247,26 +261,58 @@ class Fixture:
         os.chmod(path, 0o600)
         log("enrolled with make_secret_file (totp-enroll not built)")
 
-    def _write_pam_service(self):
-        lines = [
-            "# pam_totp end-to-end test; removed when the test ends",
-            "auth required pam_unix.so",
+    def _write_pam_service(self, with_password=True):
+        """The README's recipes: password and code (pam_unix, then pam_totp),
+        or, behind a public key, the code alone."""
+        lines = ["# pam_totp end-to-end test; removed when the test ends"]
+        if with_password:
+            lines.append("auth required pam_unix.so")
+        lines += [
             f"auth required {MODULE} secret=%h/.pam_totp hostkey={self.hostkey} statedir={self.statedir}",
             "account required pam_unix.so",
             "session required pam_permit.so",
             "password required pam_deny.so",
         ]
+        if os.path.lexists(self.pam_file):
+            os.unlink(self.pam_file)
         fd = os.open(self.pam_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         with os.fdopen(fd, "w") as f:
             f.write("\n".join(lines) + "\n")
-        log(f"PAM service {self.pam_file}")
+        log(f"PAM service {self.pam_file}" + ("" if with_password else " (code only)"))
 
-    def _start_sshd(self):
+    def switch_to_publickey_and_code(self):
+        """Restarts sshd with AuthenticationMethods publickey,keyboard-interactive
+        and a PAM stack of pam_totp alone, and gives the client a key."""
+        self._stop_sshd()
+        self.client_key = os.path.join(self.tmp, "client_key")
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", self.client_key])
+        ssh_dir = os.path.join(self.home, ".ssh")
+        os.mkdir(ssh_dir, 0o700)
+        shutil.copy(self.client_key + ".pub", os.path.join(ssh_dir, "authorized_keys"))
+        for path in (ssh_dir, os.path.join(ssh_dir, "authorized_keys")):
+            os.chown(path, self.uid, self.uid)
+        self._write_pam_service(with_password=False)
+        self._start_sshd([
+            "PasswordAuthentication no",
+            "PubkeyAuthentication yes",
+            "AuthenticationMethods publickey,keyboard-interactive",
+            "AuthorizedKeysFile .ssh/authorized_keys",
+            "StrictModes no",  # the home is under /tmp (world-writable)
+        ])
+
+    def _start_sshd(self, auth_config=None):
+        auth_config = auth_config or [
+            "PasswordAuthentication no",
+            "PubkeyAuthentication no",
+            "AuthenticationMethods keyboard-interactive",
+            "AuthorizedKeysFile none",
+        ]
         if not os.path.isdir("/run/sshd"):
             os.mkdir("/run/sshd", 0o755)  # sshd's privilege separation directory
             self.created_run_sshd = True
         self.link = os.path.join(self.tmp, self.name)
-        os.symlink(SSHD, self.link)
+        if not os.path.lexists(self.link):
+            os.symlink(SSHD, self.link)
         self.sshd_log = os.path.join(self.tmp, "sshd.log")
         config = os.path.join(self.tmp, "sshd_config")
         for attempt in range(5):
@@ -279,10 +325,7 @@ class Fixture:
                     f"PidFile {self.tmp}/sshd.pid",
                     "UsePAM yes",
                     "KbdInteractiveAuthentication yes",
-                    "PasswordAuthentication no",
-                    "PubkeyAuthentication no",
-                    "AuthenticationMethods keyboard-interactive",
-                    "AuthorizedKeysFile none",
+                    *auth_config,
                     "PermitRootLogin no",
                     f"AllowUsers {self.user}",
                     "MaxAuthTries 3",
@@ -324,16 +367,22 @@ class Fixture:
             return "(no sshd log)"
 
     # -- the client ----------------------------------------------------------
-    def ssh(self, code, command="echo e2e-ok-$((6*7))"):
-        """Logs in with the password and `code`; returns (exit status, transcript)."""
+    def ssh(self, code, command="echo e2e-ok-$((6*7))", key=None):
+        """Logs in with the password (or the private key `key`) and `code`;
+        returns (exit status, transcript)."""
         import pexpect
+        if key:
+            methods = ["-o", "PreferredAuthentications=publickey,keyboard-interactive",
+                       "-o", "PubkeyAuthentication=yes", "-o", "IdentitiesOnly=yes", "-i", key]
+        else:
+            methods = ["-o", "PreferredAuthentications=keyboard-interactive",
+                       "-o", "PubkeyAuthentication=no"]
         args = ["-F", "/dev/null", "-p", str(self.port),
                 "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                 "-o", "GlobalKnownHostsFile=/dev/null",
                 # INFO, not ERROR: ssh shows the server's PAM messages with logit()
                 "-o", "LogLevel=INFO",
-                "-o", "PreferredAuthentications=keyboard-interactive",
-                "-o", "PubkeyAuthentication=no", "-o", "GSSAPIAuthentication=no",
+                *methods, "-o", "GSSAPIAuthentication=no",
                 "-o", "IdentityAgent=none", "-o", "NumberOfPasswordPrompts=1",
                 "-o", "ConnectTimeout=10", "-o", "BatchMode=no",
                 f"{self.user}@127.0.0.1", command]
@@ -341,13 +390,14 @@ class Fixture:
                               env=dict(os.environ, LC_ALL="C"))
         transcript = ""
         try:
-            child.expect(r"[Pp]assword: ")
-            transcript += child.before + child.after
-            child.sendline(self.password)
+            if not key:
+                child.expect(r"[Pp]assword: ")
+                transcript += child.before + child.after
+                child.sendline(self.password)
             index = child.expect([r"Verification code: ", r"[Pp]assword: ", pexpect.EOF])
             transcript += child.before + (child.after if isinstance(child.after, str) else "")
             if index != 0:
-                raise AssertionError(f"no code prompt after the password:\n{transcript}")
+                raise AssertionError(f"no code prompt:\n{transcript}")
             child.sendline(code)
             child.expect(pexpect.EOF)
             transcript += child.before
@@ -460,6 +510,7 @@ def main():
         check(rc != 0 and "e2e-ok-42" not in out, "right password + wrong code is refused", fixture, out)
 
         fresh_code_time()
+        right_at = time.time()
         right = oathtool_code(fixture.secret_base32)
         rc, out = fixture.ssh(right)
         check(rc == 0 and "e2e-ok-42" in out, "right password + right code logs in and runs a command",
@@ -474,6 +525,16 @@ def main():
         rc, out = fixture.ssh(right)
         check(rc != 0 and "e2e-ok-42" not in out, "the same code a second time is refused", fixture, out)
         check(REPLAY_MESSAGE in out, "the client shows the replay warning", fixture, out)
+
+        # The README's other sshd recipe: public key, then the code alone.
+        fixture.switch_to_publickey_and_code()
+        rc, out = fixture.ssh(wrong_code(right), key=fixture.client_key)
+        check(rc != 0 and "e2e-ok-42" not in out, "public key + wrong code is refused", fixture, out)
+        next_step(right_at)
+        right = oathtool_code(fixture.secret_base32)
+        rc, out = fixture.ssh(right, key=fixture.client_key)
+        check(rc == 0 and "e2e-ok-42" in out and "assword" not in out,
+              "public key + right code logs in without a password", fixture, out)
     except Exception:
         traceback.print_exc()
         status = 1
