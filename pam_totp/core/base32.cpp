@@ -82,7 +82,9 @@ Result<SecretBytes> base32_decode(std::string_view text) {
     OPENSSL_cleanse(&buffer, sizeof buffer);
     if (symbols == 0) return Error{"base32: no data"};
     if (!valid_tail_length(symbols)) return Error{"base32: impossible length (truncated?)"};
-    if (padding && (symbols + padding) % 8 != 0) return Error{"base32: wrong amount of '=' padding"};
+    // Padding, if any, completes the last group of 8 symbols, no more.
+    if (padding && padding != (8 - symbols % 8) % 8)
+        return Error{"base32: wrong amount of '=' padding"};
     if (leftover != 0) return Error{"base32: non-zero bits after the last byte"};
     out.truncate(written);
     return out;

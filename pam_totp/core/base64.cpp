@@ -33,6 +33,9 @@ Result<std::vector<std::uint8_t>> base64_decode(std::string_view text) {
                                   static_cast<int>(text.size()));
     if (n < 0 || static_cast<std::size_t>(n) < padding) return Error{"base64: cannot decode"};
     out.resize(static_cast<std::size_t>(n) - padding);
+    // Only the canonical spelling: spare bits in the last symbol must be zero,
+    // or several texts would decode to the same bytes.
+    if (base64_encode(out) != text) return Error{"base64: non-zero bits after the last byte"};
     return out;
 }
 
