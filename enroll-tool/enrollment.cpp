@@ -37,14 +37,27 @@ std::string describe(const pam_totp::OtpParams& otp) {
     return text;
 }
 
+// The base32 secret with a space every four characters, for typing it in.
+// Not pam_totp::base32_grouped: its std::string grows while it is filled and
+// leaves unwiped copies of the secret on the heap.
+SecretText grouped_base32(const SecretBytes& key) {
+    std::string plain_string = pam_totp::base32_encode(key.span());
+    const SecretText plain = take_secret_string(plain_string);
+    SecretText grouped(plain.size() + plain.size() / 4 + 1);
+    for (std::size_t i = 0; i < plain.size(); ++i) {
+        if (i != 0 && i % 4 == 0) grouped.append(' ');
+        grouped.append(plain.view()[i]);
+    }
+    return grouped;
+}
+
 // QR code, grouped secret, URI alone on its line (for copying, or for
 // scripts, which read the secret from it).
 pam_totp::Status show_secret(const Context& context, const SecretText& uri,
                              const SecretBytes& key) {
     auto qr = render_qr(uri.view(), context.options.qr);
     if (!qr) return pam_totp::Error{qr.error() + " (try --qr=none)"};
-    std::string grouped_string = pam_totp::base32_grouped(key.span());
-    const SecretText grouped = take_secret_string(grouped_string);
+    const SecretText grouped = grouped_base32(key);
 
     // Compact on purpose: every line below the QR code pushes its top
     // further up a 24-line terminal while the prompt waits.

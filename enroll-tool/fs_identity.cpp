@@ -128,10 +128,19 @@ FsIdentity::~FsIdentity() {
 }
 
 std::variant<std::optional<FsIdentity>, Failure> identity_for(const TargetUser& owner,
-                                                              const std::string& path) {
-    if (::geteuid() != 0 || owner.uid == 0) return std::optional<FsIdentity>();
-    if (root_controls_directory(pam_totp::parent_directory(path)))
-        return std::optional<FsIdentity>();
+                                                              const std::string& path,
+                                                              Access access) {
+    if (::geteuid() != 0) return std::optional<FsIdentity>();
+    const std::string dir = pam_totp::parent_directory(path);
+    if (root_controls_directory(dir)) return std::optional<FsIdentity>();
+    if (owner.uid == 0) {
+        if (access == Access::read) return std::optional<FsIdentity>();
+        return Failure{ExitCode::system,
+                       dir +
+                           ": not controlled by root alone (it or a directory above it belongs to "
+                           "another user or is writable by others); root does not write "
+                           "there. Use --user NAME to act as that directory's user"};
+    }
     auto identity = FsIdentity::become(owner);
     if (auto* failure = std::get_if<Failure>(&identity)) return *failure;
     return std::optional<FsIdentity>(std::move(std::get<FsIdentity>(identity)));

@@ -45,11 +45,16 @@ class FsIdentity {
     std::vector<gid_t> saved_groups_;
 };
 
+enum class Access { read, write };
+
 // The identity to act on `path` (a file) for `owner`: root working for
 // another user takes the user's identity unless root alone controls the
-// file's directory (e.g. a central /var/lib/pam_totp/secrets); everyone else
-// simply acts as themselves (nullopt).
+// file's directory (e.g. a central /var/lib/pam_totp/secrets); root writing
+// its own file into a directory someone else controls is refused (a user's
+// symlink or rename there must never steer root); everyone else simply acts
+// as themselves (nullopt).
 std::variant<std::optional<FsIdentity>, Failure> identity_for(const TargetUser& owner,
-                                                              const std::string& path);
+                                                              const std::string& path,
+                                                              Access access);
 
 }  // namespace totp_enroll

@@ -18,7 +18,7 @@ std::variant<pam_totp::SecretBytes, Failure> read_import_file(const Context& con
     const std::string& path = *context.options.import_file;
     // The file sits in the user's home: read it as the user, like the module
     // reads secret files.
-    auto identity = identity_for(context.user, path);
+    auto identity = identity_for(context.user, path, Access::read);
     if (auto* failure = std::get_if<Failure>(&identity)) return *failure;
     // Not writable by others: whoever could write it could have planted a
     // secret of their own.

@@ -22,7 +22,7 @@ Failure system_failure(std::string message) {
 }  // namespace
 
 std::variant<std::optional<std::string>, Failure> SecretStore::read() const {
-    auto identity = identity_for(owner_, path_);
+    auto identity = identity_for(owner_, path_, Access::read);
     if (auto* failure = std::get_if<Failure>(&identity)) return *failure;
     auto bytes = pam_totp::read_checked_file(path_, {.owner = owner_.uid,
                                                      .allow_root = true,
@@ -35,7 +35,7 @@ std::variant<std::optional<std::string>, Failure> SecretStore::read() const {
 }
 
 std::optional<Failure> SecretStore::check_can_write(bool replace) const {
-    auto identity = identity_for(owner_, path_);
+    auto identity = identity_for(owner_, path_, Access::write);
     if (auto* failure = std::get_if<Failure>(&identity)) return *failure;
     struct stat st {};
     if (::lstat(path_.c_str(), &st) == 0) {
@@ -63,7 +63,7 @@ std::optional<Failure> SecretStore::save(const pam_totp::SecretHeader& header,
                                          const pam_totp::HostPublicKey& host, bool replace) const {
     auto text = pam_totp::seal_secret_file(header, payload, host);
     if (!text) return system_failure("cannot seal " + path_ + ": " + text.error());
-    auto identity = identity_for(owner_, path_);
+    auto identity = identity_for(owner_, path_, Access::write);
     if (auto* failure = std::get_if<Failure>(&identity)) return *failure;
     pam_totp::WriteRules rules{.mode = 0600, .replace = replace};
     // Root writing for someone else hands the file over before it appears.
@@ -78,7 +78,7 @@ std::optional<Failure> SecretStore::save(const pam_totp::SecretHeader& header,
 }
 
 std::optional<Failure> SecretStore::remove() const {
-    auto identity = identity_for(owner_, path_);
+    auto identity = identity_for(owner_, path_, Access::write);
     if (auto* failure = std::get_if<Failure>(&identity)) return *failure;
     if (auto status = pam_totp::remove_file(path_); !status)
         return system_failure("cannot remove " + path_ + ": " + status.error());

@@ -177,7 +177,7 @@ class TargetFile(EnrollTestCase):
 
     def test_read_only_file_system(self):
         d = self.make_dir("ro-mount")
-        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(d)],
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k,mode=0755", "tmpfs", str(d)],
                                  capture_output=True)
         if mounted.returncode != 0:
             self.skipTest("cannot mount a tmpfs here: " + mounted.stderr.decode().strip())
@@ -219,6 +219,19 @@ class TargetFile(EnrollTestCase):
         (victims / "victim").write_text("do not touch\n")
         os.symlink(victims / "victim", d / ".pam_totp")
         self.check_symlink_refused(d / ".pam_totp", victims, "--user", "nobody", "--force")
+
+    def test_root_does_not_write_where_others_control(self):
+        """root enrolling itself into a directory another user owns, or one
+        anybody can write (like /tmp): refused, nothing written."""
+        for name, owner, mode in (("theirs", "nobody", 0o755), ("shared", None, 0o1777)):
+            with self.subTest(directory=name):
+                d = self.make_dir(name, owner=owner, mode=mode)
+                r = self.run_enroll("--keydir", str(self.keydir), "--file", str(d / ".pam_totp"), input="1\n")
+                self.assertEqual(r.returncode, SYSTEM, r.stderr)
+                self.assertIn(f"{d}: not controlled by root alone", r.stderr)
+                self.assertIn("Use --user NAME", r.stderr)
+                self.assertNotIn("otpauth://", r.stdout)
+                self.assert_no_secret_written(d)
 
     def test_directory_target(self):
         self.secret.mkdir()
