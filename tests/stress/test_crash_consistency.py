@@ -156,6 +156,10 @@ class CrashConsistency(unittest.TestCase):
         env = dict(os.environ)
         env.update({"LD_PRELOAD": f"{pamtest.LIBDIR}/libnss_wrapper.so",
                     "NSS_WRAPPER_PASSWD": self.box.passwd, "NSS_WRAPPER_GROUP": self.box.group})
+        if stresslib.SANITIZE:
+            # Same allowances as the PAM sandbox: a preloaded wrapper ahead of the ASan runtime.
+            env.update({k: v for k, v in self.box.env().items() if k == "ASAN_OPTIONS" or k.endswith("DEEPBIND")})
+            env["NSS_WRAPPER_DISABLE_DEEPBIND"] = "1"
         return env
 
     def check_after_enroll(self, user, key, step):
