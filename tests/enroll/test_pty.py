@@ -4,9 +4,7 @@ pipes like a script would."""
 
 import os
 import re
-import signal
 import stat
-import sys
 import unittest
 
 from enrolltest import (EnrollTestCase, URI_RE, code_for_uri, oathtool, parse_uri, recovery_codes_in,
@@ -40,7 +38,7 @@ class PtyEnrolment(EnrollTestCase):
         self.assertEqual(f["label"], f"{host}:root@{host}")
         self.assertEqual((f["issuer"], f["algorithm"], f["digits"], f["period"]), (host, "SHA1", "6", "30"))
         self.assertEqual(len(f["secret"]), 32)  # 160 bits
-        self.assertTrue(uri.startswith(f"otpauth://totp/"))
+        self.assertTrue(uri.startswith("otpauth://totp/"))
         self.assertRegex(uri, r"\?secret=[A-Z2-7]{32}&issuer=[^&]+&algorithm=SHA1&digits=6&period=30$")
         # The grouped secret is printed too, and it is the URI's secret.
         grouped = re.search(r"^    ((?:[A-Z2-7]{4} ){7}[A-Z2-7]{4})$", before, re.M)

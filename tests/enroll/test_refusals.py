@@ -7,7 +7,7 @@ import stat
 import subprocess
 import unittest
 
-from enrolltest import AS_NOBODY, ENROLL, EnrollTestCase, URI_RE, uid_of, wrong_code_for_uri
+from enrolltest import AS_NOBODY, ENROLL, EnrollTestCase, URI_RE, wrong_code_for_uri
 
 USAGE, REFUSED, SYSTEM = 2, 1, 3
 
@@ -109,7 +109,7 @@ class RootOnly(EnrollTestCase):
         self.assertIn("NOT this host's key", r.stdout)
 
     def test_generate_host_key_creates_the_directory(self):
-        d = self.tmp / "new" 
+        d = self.tmp / "new"
         r = self.run_enroll("--generate-host-key", "--keydir", str(d))
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(sorted(p.name for p in d.iterdir()), ["host.key", "host.pub"])
