@@ -27,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class Sandbox:
-    def __init__(self, build, tools):
+    def __init__(self, build, tools, variants=()):
         self.build, self.tools = build, tools
         self.root = tempfile.mkdtemp(prefix="pam_totp_bench.")
         os.chmod(self.root, 0o755)
@@ -36,13 +36,14 @@ class Sandbox:
         os.chown(self.home, UID, UID)
         self.services = self.mkdir("services", 0o755)
         self.keys = self.mkdir("keys", 0o700)
-        self.state = self.mkdir("state", 0o700)
         self.key = os.urandom(20)
         with open(f"{self.root}/passwd", "w") as f:
             f.write(f"root:x:0:0:root:/root:/bin/sh\n{USER}:x:{UID}:{UID}::{self.home}:/bin/sh\n")
         with open(f"{self.root}/group", "w") as f:
             f.write(f"root:x:0:\n{USER}:x:{UID}:\n")
-        self.setup_pam_totp()
+        self.setup_pam_totp("pam_totp", build)
+        for name, variant_build in variants:
+            self.setup_pam_totp(name, variant_build)
         self.setup_google_authenticator()
         self.setup_oath()
         self.service("pam_permit", f"{SECURITY}/pam_permit.so")
@@ -66,15 +67,18 @@ class Sandbox:
         with open(f"{self.services}/{name}", "w") as f:
             f.write(f"auth required {line}\n")
 
-    def setup_pam_totp(self):
+    def setup_pam_totp(self, name, build):
         tool = f"{self.tools}/bench_tool"
-        subprocess.run([tool, "host-key", self.keys], check=True)
-        text = subprocess.run([tool, "seal", f"{self.keys}/host.pub", USER, self.key.hex()],
-                              check=True, capture_output=True, text=True).stdout
-        self.user_file(".pam_totp", text, 0o600)
+        if not os.path.exists(f"{self.keys}/host.key"):
+            subprocess.run([tool, "host-key", self.keys], check=True)
+            text = subprocess.run([tool, "seal", f"{self.keys}/host.pub", USER, self.key.hex()],
+                                  check=True, capture_output=True, text=True).stdout
+            self.user_file(".pam_totp", text, 0o600)
+        # Each build its own state, so each run's codes are fresh to it.
+        state = self.mkdir(f"state-{name}", 0o700)
         # Defaults: window=1, fail_limit=5, fail_lock=30; replay protection always on.
-        self.service("pam_totp", f"{self.build}/pam_totp/module/pam_totp.so secret=%h/.pam_totp "
-                                 f"hostkey={self.keys}/host.key statedir={self.state}")
+        self.service(name, f"{build}/pam_totp/module/pam_totp.so secret=%h/.pam_totp "
+                           f"hostkey={self.keys}/host.key statedir={state}")
 
     def setup_google_authenticator(self):
         # What `google-authenticator -t -d -r 3 -R 30 -w 3` writes: TOTP, reuse
@@ -126,15 +130,25 @@ MODULES = [
     ("oath", "pam_oath"),
     ("pam_permit", "pam_permit (harness floor)"),
 ]
+# What-if builds of pam_totp (service name, label, build dir), set from the command line.
+VARIANTS = []
+
+
+def modules():
+    return MODULES[:2] + [(name, label) for name, label, _ in VARIANTS] + MODULES[2:]
+
+
+def sandbox(build, tools):
+    return Sandbox(build, tools, [(name, path) for name, _, path in VARIANTS])
 
 
 def wall_times(build, tools, iterations, rounds):
     """Interleaved rounds, each in a fresh sandbox; median of each module's p50 and p99."""
-    results = {s: {"p50_us": [], "p99_us": [], "mean_us": []} for s, _ in MODULES}
+    results = {s: {"p50_us": [], "p99_us": [], "mean_us": []} for s, _ in modules()}
     for _ in range(rounds):
-        box = Sandbox(build, tools)
+        box = sandbox(build, tools)
         try:
-            for service, _ in MODULES:
+            for service, _ in modules():
                 values, _ = box.run(service, iterations, 20)
                 for k in results[service]:
                     results[service][k].append(values[k])
@@ -143,28 +157,56 @@ def wall_times(build, tools, iterations, rounds):
     return {s: {k: statistics.median(v) for k, v in r.items()} for s, r in results.items()}
 
 
+# Where pam_totp's instructions go: inclusive cost of these functions.
+BREAKDOWN = [
+    ("pam_totp::load_host_private_key", "host key: read + PEM_read_bio_PrivateKey"),
+    ("pam_totp::open_secret_file", "secret file: unseal (X25519, HKDF, AES-GCM)"),
+    ("pam_totp::verify_totp", "code check (3 HMACs)"),
+    ("pam_totp::match_recovery_code", "recovery-code check"),
+    ("pam_totp::LockedStateFile::open", "state file: open, lock, read"),
+    ("pam_totp::LockedStateFile::commit", "state file: write + fdatasync"),
+    ("_dl_init", "module start-up code run by dlopen (static constructors)"),
+]
+
+
+def inclusive_costs(callgrind_file):
+    text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", callgrind_file],
+                          capture_output=True, text=True).stdout
+    costs = {}
+    for name, _ in BREAKDOWN:
+        best = 0
+        for line in text.splitlines():
+            m = re.match(r"\s*([\d,]+) \([\d.]+%\)\s+(\S.*)$", line)
+            if m and re.search(re.escape(name) + r"\b", m.group(2)):
+                best = max(best, int(m.group(1).replace(",", "")))
+        costs[name] = best
+    return costs
+
+
 def callgrind(build, tools, iterations):
-    out = {}
-    box = Sandbox(build, tools)
+    out, breakdown = {}, {}
+    box = sandbox(build, tools)
     try:
-        for service, _ in MODULES:
+        for service, _ in modules():
             cg = f"{box.root}/callgrind.{service}"
             box.run(service, iterations, 3, ["valgrind", "--tool=callgrind", "--collect-atstart=no",
                                              f"--callgrind-out-file={cg}"])
             with open(cg) as f:
                 total = int(re.search(r"^(?:summary|totals): (\d+)", f.read(), re.M).group(1))
             out[service] = total / iterations
+            if service.startswith("pam_totp"):
+                breakdown[service] = {k: v / iterations for k, v in inclusive_costs(cg).items()}
     finally:
         box.cleanup()
-    return out
+    return out, breakdown
 
 
 def syscalls(build, tools, iterations):
     """Per authentication: all system calls, and the ones that make writes durable."""
     out = {}
-    box = Sandbox(build, tools)
+    box = sandbox(build, tools)
     try:
-        for service, _ in MODULES:
+        for service, _ in modules():
             log = f"{box.root}/strace.{service}"
             box.run(service, iterations, 0, ["strace", "-f", "-c", "-o", log])
             counts = {}
@@ -183,13 +225,14 @@ def syscalls(build, tools, iterations):
 
 
 def parts(build, tools, n):
-    box = Sandbox(build, tools)
+    box = sandbox(build, tools)
     try:
         # As root, on the same file system as the state directory of the login runs.
         secret = f"{box.root}/parts.secret"
         shutil.copy(f"{box.home}/.pam_totp", secret)
         os.chmod(secret, 0o600)
-        p = subprocess.run([f"{tools}/bench_tool", "parts", f"{box.keys}/host.key", secret, box.state, str(n)],
+        p = subprocess.run([f"{tools}/bench_tool", "parts", f"{box.keys}/host.key", secret,
+                            f"{box.root}/state-pam_totp", str(n)],
                            check=True, capture_output=True, text=True)
         return {k: float(v) for k, v in (line.split() for line in p.stdout.splitlines())}
     finally:
@@ -220,14 +263,17 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--callgrind-iterations", type=int, default=50)
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    ap.add_argument("--nodelete-build", help="a pam_totp build linked with -Wl,-z,nodelete, shown as an extra row")
     args = ap.parse_args()
+    if args.nodelete_build:
+        VARIANTS.append(("pam_totp_nodelete", "pam_totp linked with -z nodelete (proposed)", args.nodelete_build))
     if os.geteuid() != 0:
         sys.exit("bench: needs root (hands files to the test user)")
 
     print("== wall time", flush=True)
     wall = wall_times(args.build, args.tools, args.iterations, args.rounds)
     print("== callgrind", flush=True)
-    instr = callgrind(args.build, args.tools, args.callgrind_iterations)
+    instr, breakdown = callgrind(args.build, args.tools, args.callgrind_iterations)
     print("== strace", flush=True)
     sys_counts = syscalls(args.build, args.tools, 20)
     print("== parts", flush=True)
@@ -257,7 +303,7 @@ def main():
     w("| module | p50 | p99 | p50 vs GA | p99 vs GA | instructions / login | vs GA | syscalls / login | "
       "fsync+fdatasync / login | renames / login |")
     w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for service, label in MODULES:
+    for service, label in modules():
         r, i, s = wall[service], instr[service], sys_counts[service]
         w(f"| {label} | {r['p50_us']:.0f} us | {r['p99_us']:.0f} us | {r['p50_us'] / wall[ga]['p50_us']:.2f}x | "
           f"{r['p99_us'] / wall[ga]['p99_us']:.2f}x | {i / 1e6:.2f} M | {i / instr[ga]:.2f}x | "
@@ -277,6 +323,18 @@ def main():
       "under every row.")
     w("- No syslog daemon ran (no /dev/log), so every module's syslog() call failed fast; with "
       "journald each logged line costs a few more microseconds, for all modules alike.\n")
+    w("## Where pam_totp's instructions go (callgrind, inclusive, per login)\n")
+    cols = [svc for svc, _ in modules() if svc in breakdown]
+    w("| function | " + " | ".join(dict(modules())[c] for c in cols) + " |")
+    w("| --- |" + " ---: |" * len(cols))
+    for name, label in BREAKDOWN:
+        w(f"| {label} (`{name}`) | " + " | ".join(f"{breakdown[c][name] / 1e6:.3f} M" for c in cols) + " |")
+    w("| whole login, for comparison | " + " | ".join(f"{instr[c] / 1e6:.3f} M" for c in cols) + " |")
+    w("")
+    notes = os.path.join(HERE, "notes.md")
+    if os.path.exists(notes):
+        with open(notes) as f:
+            w(f.read().rstrip() + "\n")
     w("## Cost of the parts (pam_totp core, median of 2000 runs)\n")
     labels = {
         "host_key_load_us": "host key: read file with checks, PEM_read_bio_PrivateKey (as the module does)",
