@@ -151,6 +151,9 @@ ExitCode run_enrollment(const Context& context) {
     // HOTP: the code just typed is used up; the module starts after it.
     pam_totp::SecretHeader header =
         new_header(context.user, options.otp, confirmation.counter + 1, *host);
+    // TOTP: the step of the confirmation code is spent too, so a code seen
+    // over the user's shoulder while enrolling cannot log in.
+    if (options.otp.type == OtpType::totp) header.used_step = confirmation.counter;
     const std::vector<SecretBytes> recovery =
         pam_totp::generate_recovery_codes(pam_totp::kRecoveryCodeCount);
     pam_totp::SecretPayload payload{SecretBytes(key.span()),

@@ -45,6 +45,8 @@ std::string base32_encode(std::span<const std::uint8_t> bytes) {
 std::string base32_grouped(std::span<const std::uint8_t> bytes) {
     std::string plain = base32_encode(bytes);
     std::string out;
+    // Reserved up front: a reallocation would leave an unwiped copy behind.
+    out.reserve(plain.size() + plain.size() / 4 + 1);
     for (std::size_t i = 0; i < plain.size(); ++i) {
         if (i && i % 4 == 0) out.push_back(' ');
         out.push_back(plain[i]);

@@ -105,6 +105,11 @@ Status apply_field(SecretHeader& h, const Line& line) {
         if (!c || *c > (std::uint64_t{1} << 62))
             return Error{line_error(line.number, "invalid counter")};
         h.counter = *c;
+    } else if (line.key == "used-step") {
+        auto step = parse_number<std::uint64_t>(v);
+        if (!step || *step > (std::uint64_t{1} << 62))
+            return Error{line_error(line.number, "invalid used-step")};
+        h.used_step = *step;
     } else if (line.key == "created") {
         auto c = parse_number<std::int64_t>(v);
         if (!c) return Error{line_error(line.number, "invalid creation time")};
@@ -134,6 +139,8 @@ Status check_required(const SecretHeader& h, const std::map<std::string_view, st
     if (auto it = seen.find(forbidden); it != seen.end())
         return Error{line_error(it->second, std::string(forbidden) + " is not allowed for type " +
                                                 std::string(otp_type_name(h.otp.type)))};
+    if (auto it = seen.find("used-step"); it != seen.end() && h.otp.type != OtpType::totp)
+        return Error{line_error(it->second, "used-step is not allowed for type hotp")};
     return {};
 }
 
@@ -157,10 +164,12 @@ std::string format_secret_header(const SecretHeader& h) {
     append_line(out, "type", otp_type_name(h.otp.type));
     append_line(out, "algorithm", algorithm_name(h.otp.algorithm));
     append_line(out, "digits", std::to_string(h.otp.digits));
-    if (h.otp.type == OtpType::totp)
+    if (h.otp.type == OtpType::totp) {
         append_line(out, "period", std::to_string(h.otp.period));
-    else
+        if (h.used_step) append_line(out, "used-step", std::to_string(*h.used_step));
+    } else {
         append_line(out, "counter", std::to_string(h.counter));
+    }
     append_line(out, "created", std::to_string(h.created));
     append_line(out, "key-id", h.key_id);
     append_line(out, "enrollment-id", h.enrollment_id);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,10 @@ struct SecretHeader {
     std::string user;
     OtpParams otp;
     std::uint64_t counter = 0;  // HOTP only: the next counter the token will show
+    // TOTP only, optional: the time step of the code typed to confirm the
+    // enrolment. The module treats it as already used, so that code (seen
+    // over a shoulder while enrolling) cannot log in.
+    std::optional<std::uint64_t> used_step;
     std::int64_t created = 0;
     std::string key_id;         // HostPublicKey::key_id() of the key it is sealed to
     std::string enrollment_id;  // 32 hex digits, new for every enrolment

@@ -177,7 +177,12 @@ int verify_and_record(const PamHandle& pam, const ModuleOptions& options, const 
     }
     const auto enrollment_id = parse_enrollment_id(e.file.header.enrollment_id);
     if (!enrollment_id) return PAM_AUTH_ERR;  // parse_secret_file guarantees the form
-    const UserState state = state_for_enrollment(store->state(), *enrollment_id);
+    UserState state = state_for_enrollment(store->state(), *enrollment_id);
+    if (!state.has_last && e.file.header.used_step) {
+        // The confirmation code typed at enrolment counts as used.
+        state.has_last = true;
+        state.last_accepted = *e.file.header.used_step;
+    }
     const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
     const ThrottlePolicy policy{static_cast<std::uint32_t>(options.fail_limit), options.fail_lock,
                                 900};

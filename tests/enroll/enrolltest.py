@@ -57,11 +57,18 @@ def oathtool(secret, *, hotp=False, counter=0, digits=6, period=30, algorithm="S
     return subprocess.run(["oathtool", *args], check=True, capture_output=True, text=True).stdout.strip()
 
 
-def code_for_uri(uri, counter=None):
+def code_for_uri(uri, counter=None, now=None):
     f = parse_uri(uri)
     return oathtool(f["secret"], hotp=f["type"] == "hotp",
                     counter=int(f.get("counter", 0)) if counter is None else counter,
-                    digits=int(f["digits"]), period=int(f.get("period", 30)), algorithm=f["algorithm"])
+                    digits=int(f["digits"]), period=int(f.get("period", 30)), algorithm=f["algorithm"],
+                    now=now)
+
+
+def next_step_code_for_uri(uri):
+    """A TOTP code of the step after now: the enrolment spent the current one."""
+    import time
+    return code_for_uri(uri, now=time.time() + int(parse_uri(uri).get("period", 30)))
 
 
 def wrong_code_for_uri(uri):

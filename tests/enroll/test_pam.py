@@ -18,7 +18,8 @@ except ImportError:  # tests/pam not there: nothing to test against
     print("tests/pam/pamtest.py not found; skipping", file=sys.stderr)
     sys.exit(77)
 
-from enrolltest import ENROLL, URI_RE, code_for_uri, oathtool, parse_uri, recovery_codes_in, wrong_code_for_uri
+from enrolltest import (ENROLL, URI_RE, code_for_uri, next_step_code_for_uri, oathtool, parse_uri,
+                        recovery_codes_in, wrong_code_for_uri)
 from pamtest import PAM_AUTH_ERR, PAM_SUCCESS, REPLAY_MESSAGE, PamTestCase, require_root
 
 
@@ -80,7 +81,8 @@ class EnrolThenLogin(PamTestCase):
         child.expect(URI_RE)
         uri = child.after.strip()
         child.expect("code the app shows: ")
-        child.sendline(code_for_uri(uri))
+        confirmation_code = code_for_uri(uri)
+        child.sendline(confirmation_code)
         child.expect("Recovery codes")
         head = child.before + child.after
         rest = child.read()
@@ -94,7 +96,11 @@ class EnrolThenLogin(PamTestCase):
         self.assertEqual((st.st_uid, st.st_mode & 0o7777), (self.alice["uid"], 0o600))
         self.assertIn(":alice@", parse_uri(uri)["label"])
 
-        code = code_for_uri(uri)
+        # The code typed to confirm the enrolment is spent; the next one works once.
+        confirmation = self.box.auth(self.svc, "alice", confirmation_code)
+        self.assertAuth(confirmation, PAM_AUTH_ERR)
+        self.assertIn(REPLAY_MESSAGE, confirmation.errors)
+        code = next_step_code_for_uri(uri)
         self.assertAuth(self.box.auth(self.svc, "alice", code), PAM_SUCCESS)
         replay = self.box.auth(self.svc, "alice", code)
         self.assertAuth(replay, PAM_AUTH_ERR)
@@ -108,7 +114,7 @@ class EnrolThenLogin(PamTestCase):
     def test_root_enrols_a_user(self):
         uri, out = self.enroll_scripted("--user", "alice", "--digits", "8", "--algorithm", "SHA512")
         self.assertEqual(os.stat(self.box.secret_path("alice")).st_uid, self.alice["uid"])
-        self.assertAuth(self.box.auth(self.svc, "alice", code_for_uri(uri)), PAM_SUCCESS)
+        self.assertAuth(self.box.auth(self.svc, "alice", next_step_code_for_uri(uri)), PAM_SUCCESS)
 
     def test_hotp(self):
         uri, out = self.enroll_scripted("--hotp", as_alice=True)
@@ -129,7 +135,7 @@ class EnrolThenLogin(PamTestCase):
         out, err = proc.communicate(f"{wrong}\n{wrong}\n{wrong}\n", timeout=60)
         self.assertEqual(proc.returncode, 1, err)
         self.assertEqual(pathlib.Path(self.box.secret_path("alice")).read_bytes(), before)
-        self.assertAuth(self.box.auth(self.svc, "alice", code_for_uri(uri)), PAM_SUCCESS)
+        self.assertAuth(self.box.auth(self.svc, "alice", next_step_code_for_uri(uri)), PAM_SUCCESS)
 
     def test_import_from_google_authenticator(self):
         ga = os.path.join(self.alice["home"], ".google_authenticator")

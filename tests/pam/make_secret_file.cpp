@@ -4,7 +4,7 @@
 //   make_secret_file host-key DIR
 //   make_secret_file seal --pub FILE --user NAME --secret-hex HEX
 //       [--algorithm SHA1|SHA256|SHA512] [--digits N] [--period S]
-//       [--hotp --counter N] [--recovery CODE]...      (file text on stdout)
+//       [--hotp --counter N] [--used-step N] [--recovery CODE]...      (file text on stdout)
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -58,6 +58,8 @@ int seal_command(int argc, char** argv) {
             header.otp.period = std::stoi(argv[++i]);
         else if (arg == "--counter")
             header.counter = std::stoull(argv[++i]);
+        else if (arg == "--used-step")
+            header.used_step = std::stoull(argv[++i]);
         else if (arg == "--recovery")
             recovery.push_back(SecretBytes::from_string(argv[++i]));
         else

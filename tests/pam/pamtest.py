@@ -125,13 +125,15 @@ class Sandbox:
         return os.path.join(self.users[user]["home"], ".pam_totp")
 
     def seal(self, user, secret_hex, pub=None, algorithm="SHA1", digits=6, period=30,
-             hotp=False, counter=0, recovery=(), as_user=None):
+             hotp=False, counter=0, recovery=(), as_user=None, used_step=None):
         cmd = [MAKE_SECRET_FILE, "seal", "--pub", pub or self.hostpub, "--user", as_user or user,
                "--secret-hex", secret_hex, "--algorithm", algorithm, "--digits", str(digits)]
         if hotp:
             cmd += ["--hotp", "--counter", str(counter)]
         else:
             cmd += ["--period", str(period)]
+        if used_step is not None:
+            cmd += ["--used-step", str(used_step)]
         for code in recovery:
             cmd += ["--recovery", code]
         return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout

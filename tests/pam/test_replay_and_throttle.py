@@ -111,6 +111,17 @@ class ReplayAndThrottle(PamTestCase):
             self.assertAuth(self.box.auth(svc, "alice", code), PAM_AUTH_ERR)
         self.assertNotIn("locked", self.box.syslog())
 
+    def test_the_enrolment_confirmation_step_counts_as_used(self):
+        self.wait_for_fresh_step()
+        step = int(time.time()) // 30
+        secret = self.box.enrol("alice", used_step=step)
+        svc = self.svc()
+        now = time.time()
+        confirm = self.box.auth(svc, "alice", oathtool_code(secret, at=now))
+        self.assertAuth(confirm, PAM_AUTH_ERR)
+        self.assertEqual(confirm.errors, [REPLAY_MESSAGE])
+        self.assertAuth(self.box.auth(svc, "alice", oathtool_code(secret, at=now + 30)), PAM_SUCCESS)
+
     def test_reenrolment_resets_state(self):
         svc = self.svc("fail_limit=2", "fail_lock=900")
         for _ in range(2):
