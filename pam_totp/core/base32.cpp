@@ -17,8 +17,14 @@ int decode_char(char c) {
 // Lengths (mod 8) that a whole number of bytes can produce.
 bool valid_tail_length(std::size_t symbols) {
     switch (symbols % 8) {
-        case 0: case 2: case 4: case 5: case 7: return true;
-        default: return false;
+        case 0:
+        case 2:
+        case 4:
+        case 5:
+        case 7:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -69,9 +75,11 @@ Result<SecretBytes> base32_decode(std::string_view text) {
             ++padding;
             continue;
         }
-        if (padding) return Error{"base32: data after '=' padding at position " + std::to_string(i + 1)};
+        if (padding)
+            return Error{"base32: data after '=' padding at position " + std::to_string(i + 1)};
         const int value = decode_char(c);
-        if (value < 0) return Error{"base32: invalid character at position " + std::to_string(i + 1)};
+        if (value < 0)
+            return Error{"base32: invalid character at position " + std::to_string(i + 1)};
         buffer = (buffer << 5) | static_cast<std::uint32_t>(value);
         bits += 5;
         ++symbols;

@@ -1,5 +1,6 @@
 #include "core/base64.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 namespace pam_totp {
@@ -27,7 +28,8 @@ Result<std::vector<std::uint8_t>> base64_decode(std::string_view text) {
     if (text.size() >= 2 && text[text.size() - 2] == '=') ++padding;
     if (padding == 1 && text.back() != '=') return Error{"base64: misplaced '='"};
     for (std::size_t i = 0; i < text.size() - padding; ++i)
-        if (!is_symbol(text[i])) return Error{"base64: invalid character at position " + std::to_string(i + 1)};
+        if (!is_symbol(text[i]))
+            return Error{"base64: invalid character at position " + std::to_string(i + 1)};
     std::vector<std::uint8_t> out(text.size() / 4 * 3);
     const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()),
                                   static_cast<int>(text.size()));
@@ -35,7 +37,14 @@ Result<std::vector<std::uint8_t>> base64_decode(std::string_view text) {
     out.resize(static_cast<std::size_t>(n) - padding);
     // Only the canonical spelling: spare bits in the last symbol must be zero,
     // or several texts would decode to the same bytes.
-    if (base64_encode(out) != text) return Error{"base64: non-zero bits after the last byte"};
+    // Both temporaries are wiped: this decodes the host private key too.
+    std::string again = base64_encode(out);
+    const bool canonical = again == text;
+    OPENSSL_cleanse(again.data(), again.size());
+    if (!canonical) {
+        OPENSSL_cleanse(out.data(), out.size());
+        return Error{"base64: non-zero bits after the last byte"};
+    }
     return out;
 }
 

@@ -14,13 +14,36 @@ SecretBytes normalize_typed_code(std::string_view typed) {
     return out;
 }
 
+namespace {
+
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+bool is_alnum(char c) {
+    return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+PasswordAndCode split_at(std::string_view typed, std::size_t code_length) {
+    return {SecretBytes::from_string(typed.substr(0, typed.size() - code_length)),
+            SecretBytes::from_string(typed.substr(typed.size() - code_length))};
+}
+
+}  // namespace
+
+bool looks_like_recovery_code(std::string_view s) {
+    return s.size() == 9 && s[4] == '-' && std::all_of(s.begin(), s.begin() + 4, is_alnum) &&
+           std::all_of(s.begin() + 5, s.end(), is_alnum);
+}
+
 std::optional<PasswordAndCode> split_password_and_code(std::string_view typed, int digits) {
     const std::size_t n = static_cast<std::size_t>(digits);
-    if (digits <= 0 || typed.size() < n) return std::nullopt;
-    const std::string_view code = typed.substr(typed.size() - n);
-    if (!std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
-    const std::string_view password = typed.substr(0, typed.size() - n);
-    return PasswordAndCode{SecretBytes::from_string(password), SecretBytes::from_string(code)};
+    if (digits > 0 && typed.size() >= n && std::all_of(typed.end() - n, typed.end(), is_digit))
+        return split_at(typed, n);
+    constexpr std::size_t kRecoveryLength = 9;
+    if (typed.size() >= kRecoveryLength &&
+        looks_like_recovery_code(typed.substr(typed.size() - kRecoveryLength)))
+        return split_at(typed, kRecoveryLength);
+    return std::nullopt;
 }
 
 }  // namespace pam_totp

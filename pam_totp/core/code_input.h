@@ -14,13 +14,18 @@ constexpr std::size_t kMaxTypedLength = 64;
 // kMaxTypedLength is returned empty, i.e. it can match nothing.
 SecretBytes normalize_typed_code(std::string_view typed);
 
+// "XXXX-XXXX" (letters and digits): the shape of totp-enroll's recovery codes.
+bool looks_like_recovery_code(std::string_view typed);
+
 struct PasswordAndCode {
     SecretBytes password;
     SecretBytes code;
 };
 
-// forward_pass: the last `digits` characters are the code and must be digits;
-// the rest is the password (may be empty). nullopt when it cannot be split.
+// forward_pass: the last `digits` characters are the code if they are all
+// digits; otherwise the last nine if they have a recovery code's shape
+// ("7KQ2-M9XD"). The rest is the password (may be empty). nullopt when it
+// cannot be split.
 std::optional<PasswordAndCode> split_password_and_code(std::string_view typed, int digits);
 
 }  // namespace pam_totp

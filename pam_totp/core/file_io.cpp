@@ -32,7 +32,8 @@ Status write_all(int fd, std::span<const std::uint8_t> content, const std::strin
 
 std::string temp_name_for(const std::string& path) {
     std::uint8_t random[8];
-    if (RAND_bytes(random, sizeof random) != 1) throw std::runtime_error("the OpenSSL random generator failed");
+    if (RAND_bytes(random, sizeof random) != 1)
+        throw std::runtime_error("the OpenSSL random generator failed");
     const std::string dir = parent_directory(path);
     const std::string base = path.substr(path.find_last_of('/') + 1);
     return dir + "/." + base + ".tmp-" + to_hex(random);
@@ -44,7 +45,8 @@ Status check_target(const std::string& path, bool replace) {
         if (errno == ENOENT) return {};
         return Error{errno_message(path, errno)};
     }
-    if (S_ISLNK(st.st_mode)) return Error{path + ": is a symbolic link; refusing to write through it"};
+    if (S_ISLNK(st.st_mode))
+        return Error{path + ": is a symbolic link; refusing to write through it"};
     if (!S_ISREG(st.st_mode)) return Error{path + ": exists and is not a regular file"};
     if (!replace) return Error{path + ": already exists"};
     return {};
@@ -52,7 +54,9 @@ Status check_target(const std::string& path, bool replace) {
 
 }  // namespace
 
-std::string errno_message(const std::string& path, int error) { return path + ": " + std::strerror(error); }
+std::string errno_message(const std::string& path, int error) {
+    return path + ": " + std::strerror(error);
+}
 
 std::string parent_directory(const std::string& path) {
     const std::size_t slash = path.find_last_of('/');
@@ -79,14 +83,16 @@ Status check_opened_file(int fd, const std::string& path, const FileRules& rules
     return {};
 }
 
-Result<std::optional<SecretBytes>> read_checked_file(const std::string& path, const FileRules& rules) {
+Result<std::optional<SecretBytes>> read_checked_file(const std::string& path,
+                                                     const FileRules& rules) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
     if (!fd) {
         if (errno == ENOENT) return std::optional<SecretBytes>();
         if (errno == ELOOP) return Error{path + ": is a symbolic link"};
         return Error{errno_message(path, errno)};
     }
-    if (auto status = check_opened_file(fd.get(), path, rules); !status) return Error{status.error()};
+    if (auto status = check_opened_file(fd.get(), path, rules); !status)
+        return Error{status.error()};
 
     // Read one byte past the cap so a file that grew after fstat is caught too.
     SecretBytes buffer(rules.max_size + 1);
@@ -98,7 +104,8 @@ Result<std::optional<SecretBytes>> read_checked_file(const std::string& path, co
         if (n == 0) break;
         used += static_cast<std::size_t>(n);
     }
-    if (used > rules.max_size) return Error{path + ": larger than " + std::to_string(rules.max_size) + " bytes"};
+    if (used > rules.max_size)
+        return Error{path + ": larger than " + std::to_string(rules.max_size) + " bytes"};
     buffer.truncate(used);
     return std::optional<SecretBytes>(std::move(buffer));
 }
@@ -114,7 +121,8 @@ Status write_file_atomically(const std::string& path, std::span<const std::uint8
                              const WriteRules& rules) {
     if (auto status = check_target(path, rules.replace); !status) return status;
     const std::string temp = temp_name_for(path);
-    UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, rules.mode & 07777));
+    UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                       rules.mode & 07777));
     if (!fd) return Error{errno_message(temp, errno)};
 
     Status status = [&]() -> Status {

@@ -17,16 +17,17 @@
 namespace pam_totp {
 
 struct FileRules {
-    std::optional<uid_t> owner;     // required owner; root (0) is accepted too if allow_root
+    std::optional<uid_t> owner;  // required owner; root (0) is accepted too if allow_root
     bool allow_root = true;
-    mode_t forbidden_mode = 0022;   // e.g. 0022: not group/world writable, 0077: private
+    mode_t forbidden_mode = 0022;  // e.g. 0022: not group/world writable, 0077: private
     std::size_t max_size = 4096;
 };
 
 // Opens `path` with O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC and checks it with fstat:
 // regular file, owner, mode, size. Returns nullopt when the file does not
 // exist (ENOENT); every other problem is an error naming the path and cause.
-Result<std::optional<SecretBytes>> read_checked_file(const std::string& path, const FileRules& rules);
+Result<std::optional<SecretBytes>> read_checked_file(const std::string& path,
+                                                     const FileRules& rules);
 
 // Same checks on an already opened descriptor.
 Status check_opened_file(int fd, const std::string& path, const FileRules& rules);
@@ -35,7 +36,7 @@ struct WriteRules {
     mode_t mode = 0600;
     std::optional<uid_t> uid;  // fchown the temp file before it becomes visible
     std::optional<gid_t> gid;
-    bool replace = false;      // false: refuse when `path` exists
+    bool replace = false;  // false: refuse when `path` exists
 };
 
 // Writes `content` to a fresh temp file in the target's directory

@@ -16,7 +16,7 @@ namespace pam_totp {
 using RawPublicKey = std::array<std::uint8_t, 32>;
 
 class HostPublicKey {
-public:
+  public:
     explicit HostPublicKey(const RawPublicKey& raw) : raw_(raw) {}
     static Result<HostPublicKey> from_pem(std::string_view pem);
     std::string to_pem() const;
@@ -24,19 +24,19 @@ public:
     // First 16 hex digits of SHA-256(raw public key): names the key in files.
     std::string key_id() const;
 
-private:
+  private:
     RawPublicKey raw_;
 };
 
 class HostPrivateKey {
-public:
+  public:
     static HostPrivateKey generate();  // throws std::runtime_error if OpenSSL fails
     static Result<HostPrivateKey> from_pem(std::string_view pem);
     SecretBytes to_pem() const;
     HostPublicKey public_key() const;
     EVP_PKEY* get() const { return key_.get(); }
 
-private:
+  private:
     explicit HostPrivateKey(PKeyPtr key) : key_(std::move(key)) {}
     PKeyPtr key_;
 };

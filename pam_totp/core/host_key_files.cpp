@@ -10,22 +10,24 @@ constexpr std::size_t kMaxPemSize = 16 * 1024;
 }  // namespace
 
 Result<HostPrivateKey> load_host_private_key(const std::string& path) {
-    auto bytes = read_checked_file(path, {.owner = 0, .allow_root = true, .forbidden_mode = 0077,
-                                          .max_size = kMaxPemSize});
+    auto bytes = read_checked_file(
+        path, {.owner = 0, .allow_root = true, .forbidden_mode = 0077, .max_size = kMaxPemSize});
     if (!bytes) return Error{"host key " + bytes.error()};
-    if (!*bytes) return Error{"host key " + path + " does not exist (run: totp-enroll --generate-host-key)"};
+    if (!*bytes)
+        return Error{"host key " + path + " does not exist (run: totp-enroll --generate-host-key)"};
     auto key = HostPrivateKey::from_pem((*bytes)->view());
     if (!key) return Error{"host key " + path + ": " + key.error()};
     return key;
 }
 
 Result<HostPublicKey> load_host_public_key(const std::string& path) {
-    auto bytes = read_checked_file(path, {.owner = 0, .allow_root = true, .forbidden_mode = 0022,
-                                          .max_size = kMaxPemSize});
+    auto bytes = read_checked_file(
+        path, {.owner = 0, .allow_root = true, .forbidden_mode = 0022, .max_size = kMaxPemSize});
     if (!bytes) return Error{"host public key " + bytes.error()};
     if (!*bytes)
-        return Error{"host public key " + path +
-                     " does not exist; ask an administrator to run: totp-enroll --generate-host-key"};
+        return Error{
+            "host public key " + path +
+            " does not exist; ask an administrator to run: totp-enroll --generate-host-key"};
     auto key = HostPublicKey::from_pem((*bytes)->view());
     if (!key) return Error{"host public key " + path + ": " + key.error()};
     return key;
@@ -40,10 +42,15 @@ Result<HostPublicKey> write_new_host_key_pair(const std::string& dir, bool repla
     const std::string public_path = dir + "/" + kPublicKeyName;
     // Private first: a crash in between leaves a key that can still open
     // files, and the public half can always be derived again.
-    if (auto s = write_file_atomically(private_path, private_pem.span(), {.mode = 0600, .replace = replace}); !s)
+    if (auto s = write_file_atomically(private_path, private_pem.span(),
+                                       {.mode = 0600, .replace = replace});
+        !s)
         return Error{s.error()};
-    const std::span public_bytes(reinterpret_cast<const std::uint8_t*>(public_pem.data()), public_pem.size());
-    if (auto s = write_file_atomically(public_path, public_bytes, {.mode = 0644, .replace = replace}); !s)
+    const std::span public_bytes(reinterpret_cast<const std::uint8_t*>(public_pem.data()),
+                                 public_pem.size());
+    if (auto s =
+            write_file_atomically(public_path, public_bytes, {.mode = 0644, .replace = replace});
+        !s)
         return Error{s.error()};
     return pub;
 }

@@ -6,23 +6,25 @@ namespace pam_totp {
 namespace {
 
 constexpr std::string_view kOptionNames[] = {
-    "secret=",    "hostkey=",     "statedir=",   "optional",      "nullok",
-    "window=",    "hotp_window=", "fail_limit=", "fail_lock=",    "forward_pass",
-    "use_first_pass", "try_first_pass", "prompt=", "echo_code",   "debug",
+    "secret=",        "hostkey=",       "statedir=",   "optional",   "nullok",
+    "window=",        "hotp_window=",   "fail_limit=", "fail_lock=", "forward_pass",
+    "use_first_pass", "try_first_pass", "prompt=",     "echo_code",  "debug",
 };
 
 Status parse_int(std::string_view name, std::string_view value, int low, int high, int& out) {
     int parsed = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
-    if (value.empty() || ec != std::errc() || end != value.data() + value.size() || parsed < low || parsed > high)
-        return Error{"option " + std::string(name) + " must be a number from " + std::to_string(low) + " to " +
-                     std::to_string(high)};
+    if (value.empty() || ec != std::errc() || end != value.data() + value.size() || parsed < low ||
+        parsed > high)
+        return Error{"option " + std::string(name) + " must be a number from " +
+                     std::to_string(low) + " to " + std::to_string(high)};
     out = parsed;
     return {};
 }
 
 Status parse_path(std::string_view name, std::string_view value, std::string& out) {
-    if (value.empty() || value.size() > 1024) return Error{"option " + std::string(name) + " needs a path"};
+    if (value.empty() || value.size() > 1024)
+        return Error{"option " + std::string(name) + " needs a path"};
     out = std::string(value);
     return {};
 }
@@ -38,7 +40,8 @@ Status set_password_mode(ModuleOptions& o, PasswordMode mode, bool& mode_set) {
 Status apply_option(ModuleOptions& o, std::string_view arg, bool& mode_set) {
     const std::size_t eq = arg.find('=');
     const std::string_view name = arg.substr(0, eq);
-    const std::string_view value = eq == std::string_view::npos ? std::string_view() : arg.substr(eq + 1);
+    const std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : arg.substr(eq + 1);
     const bool has_value = eq != std::string_view::npos;
     if (has_value) {
         if (name == "secret") {
@@ -47,7 +50,8 @@ Status apply_option(ModuleOptions& o, std::string_view arg, bool& mode_set) {
             return parse_path("secret=", value, o.secret);
         }
         if (name == "hostkey" || name == "statedir") {
-            if (value.empty() || value[0] != '/') return Error{"option " + std::string(name) + "= needs an absolute path"};
+            if (value.empty() || value[0] != '/')
+                return Error{"option " + std::string(name) + "= needs an absolute path"};
             return parse_path(name, value, name == "hostkey" ? o.hostkey : o.statedir);
         }
         if (name == "window") return parse_int("window=", value, 0, 10, o.window);
@@ -55,7 +59,8 @@ Status apply_option(ModuleOptions& o, std::string_view arg, bool& mode_set) {
         if (name == "fail_limit") return parse_int("fail_limit=", value, 1, 100, o.fail_limit);
         if (name == "fail_lock") return parse_int("fail_lock=", value, 1, 900, o.fail_lock);
         if (name == "prompt") {
-            if (value.empty() || value.size() > 200) return Error{"option prompt= needs 1 to 200 characters"};
+            if (value.empty() || value.size() > 200)
+                return Error{"option prompt= needs 1 to 200 characters"};
             o.prompt = std::string(value);
             return {};
         }
@@ -63,22 +68,28 @@ Status apply_option(ModuleOptions& o, std::string_view arg, bool& mode_set) {
         if (name == "optional" || name == "nullok") return o.optional = true, Status{};
         if (name == "echo_code") return o.echo_code = true, Status{};
         if (name == "debug") return o.debug = true, Status{};
-        if (name == "forward_pass") return set_password_mode(o, PasswordMode::forward_pass, mode_set);
-        if (name == "use_first_pass") return set_password_mode(o, PasswordMode::use_first_pass, mode_set);
-        if (name == "try_first_pass") return set_password_mode(o, PasswordMode::try_first_pass, mode_set);
+        if (name == "forward_pass")
+            return set_password_mode(o, PasswordMode::forward_pass, mode_set);
+        if (name == "use_first_pass")
+            return set_password_mode(o, PasswordMode::use_first_pass, mode_set);
+        if (name == "try_first_pass")
+            return set_password_mode(o, PasswordMode::try_first_pass, mode_set);
     }
     return Error{"unknown option \"" + std::string(arg.substr(0, 64)) + "\""};
 }
 
 }  // namespace
 
-std::span<const std::string_view> module_option_names() { return kOptionNames; }
+std::span<const std::string_view> module_option_names() {
+    return kOptionNames;
+}
 
 Result<ModuleOptions> parse_module_options(std::span<const std::string_view> args) {
     ModuleOptions options;
     bool mode_set = false;
     for (std::string_view arg : args)
-        if (auto status = apply_option(options, arg, mode_set); !status) return Error{status.error()};
+        if (auto status = apply_option(options, arg, mode_set); !status)
+            return Error{status.error()};
     return options;
 }
 
@@ -88,7 +99,8 @@ Result<ModuleOptions> parse_module_options(int argc, const char** argv) {
     return parse_module_options(args);
 }
 
-Result<std::string> expand_secret_path(std::string_view pattern, std::string_view user, std::string_view home) {
+Result<std::string> expand_secret_path(std::string_view pattern, std::string_view user,
+                                       std::string_view home) {
     std::string out;
     for (std::size_t i = 0; i < pattern.size(); ++i) {
         if (pattern[i] != '%') {
@@ -97,17 +109,22 @@ Result<std::string> expand_secret_path(std::string_view pattern, std::string_vie
         }
         if (++i == pattern.size()) return Error{"secret= ends in a lone '%'"};
         switch (pattern[i]) {
-            case '%': out.push_back('%'); break;
+            case '%':
+                out.push_back('%');
+                break;
             case 'u':
-                if (user.empty() || user.find('/') != std::string_view::npos || user == "." || user == "..")
+                if (user.empty() || user.find('/') != std::string_view::npos || user == "." ||
+                    user == "..")
                     return Error{"user name cannot be used in a path"};
                 out.append(user);
                 break;
             case 'h':
-                if (home.empty() || home[0] != '/') return Error{"home directory is not an absolute path"};
+                if (home.empty() || home[0] != '/')
+                    return Error{"home directory is not an absolute path"};
                 out.append(home);
                 break;
-            default: return Error{std::string("secret= has an unknown sequence %") + pattern[i]};
+            default:
+                return Error{std::string("secret= has an unknown sequence %") + pattern[i]};
         }
     }
     if (out.empty() || out[0] != '/') return Error{"secret= does not expand to an absolute path"};

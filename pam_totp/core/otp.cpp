@@ -13,9 +13,12 @@ namespace {
 
 const EVP_MD* digest_for(Algorithm algorithm) {
     switch (algorithm) {
-        case Algorithm::sha1: return EVP_sha1();
-        case Algorithm::sha256: return EVP_sha256();
-        case Algorithm::sha512: return EVP_sha512();
+        case Algorithm::sha1:
+            return EVP_sha1();
+        case Algorithm::sha256:
+            return EVP_sha256();
+        case Algorithm::sha512:
+            return EVP_sha512();
     }
     throw std::invalid_argument("unknown algorithm");
 }
@@ -27,9 +30,12 @@ constexpr std::uint32_t kPowersOfTen[] = {1,      10,      100,      1000,     1
 
 std::string_view algorithm_name(Algorithm algorithm) {
     switch (algorithm) {
-        case Algorithm::sha1: return "SHA1";
-        case Algorithm::sha256: return "SHA256";
-        case Algorithm::sha512: return "SHA512";
+        case Algorithm::sha1:
+            return "SHA1";
+        case Algorithm::sha256:
+            return "SHA256";
+        case Algorithm::sha512:
+            return "SHA512";
     }
     return "?";
 }
@@ -41,7 +47,9 @@ std::optional<Algorithm> parse_algorithm(std::string_view name) {
     return std::nullopt;
 }
 
-std::string_view otp_type_name(OtpType type) { return type == OtpType::totp ? "totp" : "hotp"; }
+std::string_view otp_type_name(OtpType type) {
+    return type == OtpType::totp ? "totp" : "hotp";
+}
 
 OtpCode::OtpCode(std::uint32_t value, int digits) : length_(digits) {
     for (int i = digits - 1; i >= 0; --i) {
@@ -50,11 +58,14 @@ OtpCode::OtpCode(std::uint32_t value, int digits) : length_(digits) {
     }
 }
 
-OtpCode::~OtpCode() { OPENSSL_cleanse(text_, sizeof text_); }
+OtpCode::~OtpCode() {
+    OPENSSL_cleanse(text_, sizeof text_);
+}
 
 OtpCode hotp(std::span<const std::uint8_t> key, Algorithm algorithm, std::uint64_t counter,
              int digits) {
-    if (digits < kMinDigits || digits > kMaxDigits) throw std::invalid_argument("digits out of range");
+    if (digits < kMinDigits || digits > kMaxDigits)
+        throw std::invalid_argument("digits out of range");
     if (key.empty()) throw std::invalid_argument("empty OTP key");
 
     std::array<std::uint8_t, 8> message{};

@@ -24,14 +24,14 @@ struct OtpParams {
     int period = 30;  // TOTP only
 };
 
-std::string_view algorithm_name(Algorithm algorithm);  // "SHA1", "SHA256", "SHA512"
+std::string_view algorithm_name(Algorithm algorithm);             // "SHA1", "SHA256", "SHA512"
 std::optional<Algorithm> parse_algorithm(std::string_view name);  // exact, upper case
-std::string_view otp_type_name(OtpType type);  // "totp", "hotp"
+std::string_view otp_type_name(OtpType type);                     // "totp", "hotp"
 
 // A code as text: exactly `digits` decimal digits, zero padded. Fixed-size
 // storage that wipes itself, since a code is a credential while it is valid.
 class OtpCode {
-public:
+  public:
     OtpCode() = default;
     OtpCode(std::uint32_t value, int digits);
     OtpCode(const OtpCode&) = default;
@@ -39,7 +39,7 @@ public:
     ~OtpCode();
     std::string_view view() const { return {text_, static_cast<std::size_t>(length_)}; }
 
-private:
+  private:
     char text_[kMaxDigits + 1] = {};
     int length_ = 0;
 };

@@ -5,7 +5,8 @@
 
 namespace pam_totp {
 
-UserState state_for_enrollment(const UserState& stored, const std::array<std::uint8_t, 16>& enrollment_id) {
+UserState state_for_enrollment(const UserState& stored,
+                               const std::array<std::uint8_t, 16>& enrollment_id) {
     if (stored.enrollment_id == enrollment_id) return stored;
     UserState fresh;
     fresh.enrollment_id = enrollment_id;
@@ -13,7 +14,8 @@ UserState state_for_enrollment(const UserState& stored, const std::array<std::ui
 }
 
 std::int64_t lock_remaining(const UserState& state, std::int64_t now) {
-    return state.locked_until > now ? state.locked_until - now : 0;
+    if (state.locked_until <= now) return 0;
+    return std::min(state.locked_until - now, kMaxLockSeconds);
 }
 
 std::int64_t next_lock_length(const UserState& state, const ThrottlePolicy& policy) {
@@ -32,7 +34,10 @@ Decision decide(const UserState& state, const Attempt& attempt, const ThrottlePo
                 std::int64_t now) {
     Decision d;
     d.next = state;
-    if (const std::int64_t left = lock_remaining(state, now); left > 0) {
+    // A lock set while the clock ran ahead is shortened to the cap (and
+    // stored so), so it ends once the clock is right again.
+    if (d.next.locked_until > now + policy.max_lock) d.next.locked_until = now + policy.max_lock;
+    if (const std::int64_t left = lock_remaining(d.next, now); left > 0) {
         // Locked: nothing is judged or consumed, and the lock is not extended.
         d.outcome = Outcome::locked;
         d.lock_seconds = left;

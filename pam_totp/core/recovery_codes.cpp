@@ -74,13 +74,15 @@ RecoveryCodes make_recovery_codes(const std::vector<SecretBytes>& plain) {
     RecoveryCodes codes;
     if (RAND_bytes(codes.salt.data(), static_cast<int>(codes.salt.size())) != 1)
         throw std::runtime_error("the OpenSSL random generator failed");
-    for (const SecretBytes& code : plain) codes.hashes.push_back(hash_recovery_code(codes, code.view()));
+    for (const SecretBytes& code : plain)
+        codes.hashes.push_back(hash_recovery_code(codes, code.view()));
     return codes;
 }
 
 std::optional<int> match_recovery_code(const RecoveryCodes& codes, std::string_view typed,
                                        std::uint32_t used_mask) {
-    if (codes.hashes.empty() || typed.empty() || typed.size() > kMaxTypedLength) return std::nullopt;
+    if (codes.hashes.empty() || typed.empty() || typed.size() > kMaxTypedLength)
+        return std::nullopt;
     const RecoveryHash hash = hash_recovery_code(codes, typed);
     int found = -1;
     for (std::size_t i = 0; i < codes.hashes.size(); ++i) {

@@ -14,7 +14,7 @@ struct Error {
 
 template <class T>
 class [[nodiscard]] Result {
-public:
+  public:
     Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
     Result(Error error) : error_(std::move(error.message)) {}
 
@@ -28,7 +28,7 @@ public:
     T& operator*() & { return *value_; }
     const std::string& error() const { return error_; }
 
-private:
+  private:
     std::optional<T> value_;
     std::string error_;
 };
@@ -36,7 +36,7 @@ private:
 // Result<void>: success or an error message.
 template <>
 class [[nodiscard]] Result<void> {
-public:
+  public:
     Result() = default;
     Result(Error error) : failed_(true), error_(std::move(error.message)) {}
 
@@ -44,7 +44,7 @@ public:
     bool ok() const { return !failed_; }
     const std::string& error() const { return error_; }
 
-private:
+  private:
     bool failed_ = false;
     std::string error_;
 };

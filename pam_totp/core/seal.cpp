@@ -19,7 +19,8 @@ constexpr std::size_t kAesKeySize = 32;
 constexpr char kHkdfInfo[] = "pam_totp v1 seal";
 
 Result<SecretBytes> x25519(EVP_PKEY* own, const RawPublicKey& peer_raw) {
-    PKeyPtr peer(EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_raw.data(), peer_raw.size()));
+    PKeyPtr peer(
+        EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_raw.data(), peer_raw.size()));
     PKeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, own, nullptr));
     if (!peer || !ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
         EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1)
@@ -32,7 +33,8 @@ Result<SecretBytes> x25519(EVP_PKEY* own, const RawPublicKey& peer_raw) {
     return shared;
 }
 
-Result<SecretBytes> hkdf(const SecretBytes& shared, const RawPublicKey& eph, const RawPublicKey& host) {
+Result<SecretBytes> hkdf(const SecretBytes& shared, const RawPublicKey& eph,
+                         const RawPublicKey& host) {
     std::array<std::uint8_t, 2 * kPublicKeySize> salt{};
     std::copy(eph.begin(), eph.end(), salt.begin());
     std::copy(host.begin(), host.end(), salt.begin() + kPublicKeySize);
@@ -42,8 +44,8 @@ Result<SecretBytes> hkdf(const SecretBytes& shared, const RawPublicKey& eph, con
     char digest[] = "SHA256";
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(shared.data()),
-                                          shared.size()),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                          const_cast<std::uint8_t*>(shared.data()), shared.size()),
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, salt.data(), salt.size()),
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<char*>(kHkdfInfo),
                                           sizeof kHkdfInfo - 1),
@@ -62,7 +64,8 @@ Result<SecretBytes> derive_key(EVP_PKEY* own, const RawPublicKey& peer, const Ra
 
 }  // namespace
 
-Result<std::vector<std::uint8_t>> seal(const HostPublicKey& host, std::span<const std::uint8_t> plaintext,
+Result<std::vector<std::uint8_t>> seal(const HostPublicKey& host,
+                                       std::span<const std::uint8_t> plaintext,
                                        std::string_view aad) {
     const HostPrivateKey ephemeral = HostPrivateKey::generate();
     const RawPublicKey eph_pub = ephemeral.public_key().raw();
@@ -78,8 +81,10 @@ Result<std::vector<std::uint8_t>> seal(const HostPublicKey& host, std::span<cons
 
     CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
     int len = 0;
-    if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key->data(), nonce) != 1 ||
-        EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const std::uint8_t*>(aad.data()),
+    if (!ctx ||
+        EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key->data(), nonce) != 1 ||
+        EVP_EncryptUpdate(ctx.get(), nullptr, &len,
+                          reinterpret_cast<const std::uint8_t*>(aad.data()),
                           static_cast<int>(aad.size())) != 1 ||
         EVP_EncryptUpdate(ctx.get(), ciphertext, &len, plaintext.data(),
                           static_cast<int>(plaintext.size())) != 1 ||
@@ -108,14 +113,17 @@ Result<SecretBytes> unseal(const HostPrivateKey& host, std::span<const std::uint
     CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
     int len = 0;
     int total = 0;
-    if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key->data(), nonce) != 1 ||
-        EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const std::uint8_t*>(aad.data()),
+    if (!ctx ||
+        EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key->data(), nonce) != 1 ||
+        EVP_DecryptUpdate(ctx.get(), nullptr, &len,
+                          reinterpret_cast<const std::uint8_t*>(aad.data()),
                           static_cast<int>(aad.size())) != 1 ||
         EVP_DecryptUpdate(ctx.get(), plaintext.data(), &len, ciphertext,
                           static_cast<int>(ciphertext_size)) != 1)
         return Error{"AES-256-GCM decryption failed"};
     total = len;
-    if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagSize, const_cast<std::uint8_t*>(tag)) != 1 ||
+    if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagSize,
+                            const_cast<std::uint8_t*>(tag)) != 1 ||
         EVP_DecryptFinal_ex(ctx.get(), plaintext.data() + total, &len) != 1)
         return Error{"authentication failed: the file was modified or damaged"};
     return plaintext;

@@ -17,7 +17,8 @@ namespace pam_totp {
 
 constexpr std::size_t kSealOverhead = 32 + 12 + 16;
 
-Result<std::vector<std::uint8_t>> seal(const HostPublicKey& host, std::span<const std::uint8_t> plaintext,
+Result<std::vector<std::uint8_t>> seal(const HostPublicKey& host,
+                                       std::span<const std::uint8_t> plaintext,
                                        std::string_view aad);
 
 // Fails with one message for any tampering (header, ciphertext or tag): GCM

@@ -42,7 +42,9 @@ SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
     return *this;
 }
 
-SecretBytes::~SecretBytes() { wipe(); }
+SecretBytes::~SecretBytes() {
+    wipe();
+}
 
 void SecretBytes::truncate(std::size_t size) {
     if (size < size_) {

@@ -11,7 +11,7 @@
 namespace pam_totp {
 
 class SecretBytes {
-public:
+  public:
     SecretBytes() = default;
     explicit SecretBytes(std::size_t size);
     SecretBytes(std::span<const std::uint8_t> bytes);
@@ -31,16 +31,14 @@ public:
     bool empty() const { return size_ == 0; }
     std::span<const std::uint8_t> span() const { return {data_.get(), size_}; }
     std::span<std::uint8_t> span() { return {data_.get(), size_}; }
-    std::string_view view() const {
-        return {reinterpret_cast<const char*>(data_.get()), size_};
-    }
+    std::string_view view() const { return {reinterpret_cast<const char*>(data_.get()), size_}; }
     // Shrinks the visible size (e.g. after a decoder wrote fewer bytes);
     // the wiped capacity is still released by the destructor.
     void truncate(std::size_t size);
     // Wipes the contents now and leaves an empty buffer.
     void wipe();
 
-private:
+  private:
     std::unique_ptr<std::uint8_t[]> data_;
     std::size_t size_ = 0;
     std::size_t capacity_ = 0;

@@ -15,7 +15,7 @@ constexpr std::size_t kBodySize = kSlotSize - kChecksumSize;
 
 // Little-endian field writer/reader over a slot.
 class Writer {
-public:
+  public:
     explicit Writer(std::uint8_t* p) : p_(p) {}
     void bytes(const std::uint8_t* data, std::size_t n) {
         std::memcpy(p_, data, n);
@@ -28,12 +28,12 @@ public:
         for (int i = 0; i < 4; ++i) *p_++ = static_cast<std::uint8_t>(v >> (8 * i));
     }
 
-private:
+  private:
     std::uint8_t* p_;
 };
 
 class Reader {
-public:
+  public:
     explicit Reader(const std::uint8_t* p) : p_(p) {}
     void bytes(std::uint8_t* data, std::size_t n) {
         std::memcpy(data, p_, n);
@@ -50,7 +50,7 @@ public:
         return v;
     }
 
-private:
+  private:
     const std::uint8_t* p_;
 };
 
@@ -100,7 +100,8 @@ std::optional<DecodedSlot> decode_slot(std::span<const std::uint8_t> bytes) {
     return out;
 }
 
-CurrentState pick_current(std::span<const std::uint8_t> slot0, std::span<const std::uint8_t> slot1) {
+CurrentState pick_current(std::span<const std::uint8_t> slot0,
+                          std::span<const std::uint8_t> slot1) {
     const auto a = decode_slot(slot0);
     const auto b = decode_slot(slot1);
     if (a && (!b || a->sequence >= b->sequence)) return {a, 1};
@@ -116,9 +117,12 @@ std::optional<std::array<std::uint8_t, 16>> parse_enrollment_id(const std::strin
         for (int k = 0; k < 2; ++k) {
             const char c = hex[2 * i + static_cast<std::size_t>(k)];
             int nibble;
-            if (c >= '0' && c <= '9') nibble = c - '0';
-            else if (c >= 'a' && c <= 'f') nibble = c - 'a' + 10;
-            else return std::nullopt;
+            if (c >= '0' && c <= '9')
+                nibble = c - '0';
+            else if (c >= 'a' && c <= 'f')
+                nibble = c - 'a' + 10;
+            else
+                return std::nullopt;
             value = value * 16 + nibble;
         }
         out[i] = static_cast<std::uint8_t>(value);

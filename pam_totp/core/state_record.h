@@ -24,8 +24,8 @@ struct UserState {
     bool operator==(const UserState&) const = default;
 };
 
-constexpr std::size_t kSlotSize = 128;      // bytes encoded per slot
-constexpr std::size_t kSlotStride = 4096;   // slot 1 starts here: one page each
+constexpr std::size_t kSlotSize = 128;     // bytes encoded per slot
+constexpr std::size_t kSlotStride = 4096;  // slot 1 starts here: one page each
 constexpr std::size_t kStateFileSize = 2 * kSlotStride;
 
 using Slot = std::array<std::uint8_t, kSlotSize>;

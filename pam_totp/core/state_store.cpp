@@ -26,7 +26,8 @@ Result<UniqueFd> open_or_create(const std::string& dir, const std::string& path)
     }
     if (errno != EEXIST) return Error{errno_message(path, errno)};
     fd.reset(::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-    if (!fd) return Error{errno == ELOOP ? path + ": is a symbolic link" : errno_message(path, errno)};
+    if (!fd)
+        return Error{errno == ELOOP ? path + ": is a symbolic link" : errno_message(path, errno)};
     return fd;
 }
 
@@ -34,7 +35,8 @@ Status read_slot(int fd, std::size_t offset, Slot& slot, const std::string& path
     slot.fill(0);
     std::size_t used = 0;
     while (used < slot.size()) {
-        const ssize_t n = ::pread(fd, slot.data() + used, slot.size() - used, static_cast<off_t>(offset + used));
+        const ssize_t n =
+            ::pread(fd, slot.data() + used, slot.size() - used, static_cast<off_t>(offset + used));
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return Error{errno_message(path, errno)};
         if (n == 0) break;  // short file: the slot stays zero and so invalid
@@ -43,11 +45,29 @@ Status read_slot(int fd, std::size_t offset, Slot& slot, const std::string& path
     return {};
 }
 
+// Holders keep the lock for a read, a few HMACs and one write, never while
+// talking to a client; a wait this long means something is stuck, and the
+// login fails rather than hang.
+constexpr int kLockWaitMilliseconds = 10000;
+constexpr int kLockPollMilliseconds = 5;
+
+Status lock_with_timeout(int fd, const std::string& path) {
+    for (int waited = 0;; waited += kLockPollMilliseconds) {
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return {};
+        if (errno != EWOULDBLOCK && errno != EINTR) return Error{errno_message(path, errno)};
+        if (waited >= kLockWaitMilliseconds)
+            return Error{path + ": still locked by another login after " +
+                         std::to_string(kLockWaitMilliseconds / 1000) + " s"};
+        ::usleep(kLockPollMilliseconds * 1000);
+    }
+}
+
 }  // namespace
 
 bool is_safe_file_name(const std::string& name) {
     return !name.empty() && name.size() <= kMaxNameLength && name[0] != '.' &&
-           std::all_of(name.begin(), name.end(), [](char c) { return c > ' ' && c < 127 && c != '/'; });
+           std::all_of(name.begin(), name.end(),
+                       [](char c) { return c > ' ' && c < 127 && c != '/'; });
 }
 
 Status check_state_directory(const std::string& dir) {
@@ -56,7 +76,8 @@ Status check_state_directory(const std::string& dir) {
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return Error{errno_message(dir, errno)};
     if (st.st_uid != ::geteuid())
-        return Error{"state directory " + dir + ": owned by uid " + std::to_string(st.st_uid) + ", not by root"};
+        return Error{"state directory " + dir + ": owned by uid " + std::to_string(st.st_uid) +
+                     ", not by root"};
     if (st.st_mode & 0022) return Error{"state directory " + dir + ": writable by group or others"};
     return {};
 }
@@ -67,12 +88,13 @@ Result<LockedStateFile> LockedStateFile::open(const std::string& dir, const std:
     const std::string path = dir + "/" + user;
     auto fd = open_or_create(dir, path);
     if (!fd) return Error{fd.error()};
-    while (::flock(fd->get(), LOCK_EX) != 0) {
-        if (errno != EINTR) return Error{errno_message(path, errno)};
-    }
-    const FileRules rules{.owner = ::geteuid(), .allow_root = false, .forbidden_mode = 0077,
+    if (auto status = lock_with_timeout(fd->get(), path); !status) return Error{status.error()};
+    const FileRules rules{.owner = ::geteuid(),
+                          .allow_root = false,
+                          .forbidden_mode = 0077,
                           .max_size = kStateFileSize};
-    if (auto status = check_opened_file(fd->get(), path, rules); !status) return Error{status.error()};
+    if (auto status = check_opened_file(fd->get(), path, rules); !status)
+        return Error{status.error()};
     LockedStateFile file(std::move(*fd), path);
     if (auto status = file.load(); !status) return Error{status.error()};
     return file;
@@ -87,8 +109,9 @@ Status LockedStateFile::load() {
     if (auto s = read_slot(fd_.get(), kSlotStride, slot1, path_); !s) return s;
     const CurrentState current = pick_current(slot0, slot1);
     if (!current.current)
-        return Error{path_ + ": state file is corrupt (no valid slot); remove it to reset this user's "
-                             "replay and lock state"};
+        return Error{path_ +
+                     ": state file is corrupt (no valid slot); remove it to reset this user's "
+                     "replay and lock state"};
     state_ = current.current->state;
     sequence_ = current.current->sequence;
     next_slot_ = current.next_slot;

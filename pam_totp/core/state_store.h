@@ -20,7 +20,7 @@ bool is_safe_file_name(const std::string& name);
 Status check_state_directory(const std::string& dir);
 
 class LockedStateFile {
-public:
+  public:
     // Opens <dir>/<user>, creating it once (O_EXCL, fsync of file and
     // directory), takes LOCK_EX (held until destruction), checks the fd
     // (regular, owner, 0600-or-stricter) and reads both slots. A file with
@@ -33,7 +33,7 @@ public:
     // Writes `next` into the older slot with sequence+1 and fdatasyncs.
     Status commit(const UserState& next);
 
-private:
+  private:
     LockedStateFile(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
     Status load();
 

@@ -40,6 +40,11 @@ Enrolment refused(std::string reason, int code = PAM_AUTH_ERR) {
 Enrolment load_enrolment(const PamHandle& pam, const ModuleOptions& options,
                          const std::string& user, const std::optional<Account>& account) {
     if (!account) return refused("unknown user");
+    // NSS may map "Alice" to "alice"; %u and the state file must then not
+    // see a different name than the password module does.
+    if (account->name != user)
+        return refused("user name is not the canonical \"" + account->name +
+                       "\" of the password database");
     auto path = expand_secret_path(options.secret, user, account->home);
     if (!path) return refused("secret path: " + path.error(), PAM_AUTHINFO_UNAVAIL);
     SecretFileRead read = read_secret_file_as(pam.get(), *account, *path);
@@ -73,6 +78,13 @@ Enrolment load_enrolment(const PamHandle& pam, const ModuleOptions& options,
     return e;
 }
 
+// A one-time code or a recovery code, by shape alone.
+bool could_be_code(std::string_view token, int digits) {
+    const SecretBytes normalized = normalize_typed_code(token);
+    return looks_like_code(normalized.view(), digits) ||
+           looks_like_recovery_code(normalized.view());
+}
+
 struct TypedCode {
     std::optional<SecretBytes> code;
     int status = PAM_SUCCESS;
@@ -85,7 +97,13 @@ TypedCode read_code(const PamHandle& pam, const ModuleOptions& options, int digi
     const bool from_authtok = options.password_mode == PasswordMode::use_first_pass ||
                               options.password_mode == PasswordMode::try_first_pass;
     if (from_authtok) {
-        if (auto token = pam.authtok()) {
+        auto token = pam.authtok();
+        // try_first_pass takes the token only if it could be a code; a
+        // password there would otherwise count as a wrong code every login.
+        if (token && options.password_mode == PasswordMode::try_first_pass &&
+            !could_be_code(token->view(), digits))
+            token.reset();
+        if (token) {
             typed.code = std::move(*token);
             return typed;
         }
@@ -165,18 +183,20 @@ int report(const PamHandle& pam, const std::string& user, const Decision& d,
     return PAM_AUTH_ERR;
 }
 
-// Under the state file's lock: judge the code, store the new state (one
-// fdatasync), then tell. The lock spans read-to-write, so two logins with one
-// code cannot both succeed.
-int verify_and_record(const PamHandle& pam, const ModuleOptions& options, const std::string& user,
-                      const Enrolment& e, std::string_view typed) {
+// Under the state file's lock: judge the code and store the new state (one
+// fdatasync). The lock spans read-to-write, so two logins with one code
+// cannot both succeed; it is released before the caller talks to the client,
+// so a stalled client cannot hold up the user's other logins.
+std::optional<Decision> verify_and_record(const PamHandle& pam, const ModuleOptions& options,
+                                          const std::string& user, const Enrolment& e,
+                                          std::string_view typed) {
     auto store = LockedStateFile::open(options.statedir, user);
     if (!store) {
         pam.log(LOG_ERR, "state for user " + user + ": " + store.error());
-        return PAM_AUTH_ERR;
+        return std::nullopt;
     }
     const auto enrollment_id = parse_enrollment_id(e.file.header.enrollment_id);
-    if (!enrollment_id) return PAM_AUTH_ERR;  // parse_secret_file guarantees the form
+    if (!enrollment_id) return std::nullopt;  // parse_secret_file guarantees the form
     UserState state = state_for_enrollment(store->state(), *enrollment_id);
     if (!state.has_last && e.file.header.used_step) {
         // The confirmation code typed at enrolment counts as used.
@@ -185,7 +205,7 @@ int verify_and_record(const PamHandle& pam, const ModuleOptions& options, const 
     }
     const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
     const ThrottlePolicy policy{static_cast<std::uint32_t>(options.fail_limit), options.fail_lock,
-                                900};
+                                kMaxLockSeconds};
     const Decision decision = decide(state, judge(e, options, state, now, typed), policy, now);
     if (options.debug)
         pam.log(LOG_DEBUG, "user " + user + ": state " + store->path() + ", " +
@@ -196,10 +216,10 @@ int verify_and_record(const PamHandle& pam, const ModuleOptions& options, const 
         if (auto status = store->commit(decision.next); !status) {
             // Without a durable record replay protection would be lost.
             pam.log(LOG_ERR, "cannot record state for user " + user + ": " + status.error());
-            return PAM_AUTH_ERR;
+            return std::nullopt;
         }
     }
-    return report(pam, user, decision, policy.fail_limit);
+    return decision;
 }
 
 }  // namespace
@@ -232,12 +252,18 @@ int authenticate(const PamHandle& pam, const ModuleOptions& options) {
         return PAM_AUTH_ERR;
     }
     if (!enrolment.exists) {
+        // An unknown name may be a password typed into the user field: it
+        // is not logged (as pam_unix does not).
+        const std::string who = account ? "user " + *user : "an unknown user";
         pam.log(enrolment.not_enrolled ? LOG_NOTICE : LOG_ERR,
-                "refused user " + *user + ": " + enrolment.refusal);
+                "refused " + who + ": " + enrolment.refusal);
         return enrolment.failure_code;
     }
     const SecretBytes code = normalize_typed_code(typed.code->view());
-    return verify_and_record(pam, options, *user, enrolment, code.view());
+    const std::optional<Decision> decision =
+        verify_and_record(pam, options, *user, enrolment, code.view());
+    if (!decision) return PAM_AUTH_ERR;
+    return report(pam, *user, *decision, static_cast<std::uint32_t>(options.fail_limit));
 }
 
 }  // namespace pam_totp

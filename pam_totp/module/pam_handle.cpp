@@ -23,11 +23,12 @@ struct WipeAndFree {
 using PamResponse = std::unique_ptr<char, WipeAndFree>;
 
 // User names and remote hosts come from the client: keep them from forging
-// syslog lines or escaping the terminal.
+// syslog lines or sending terminal controls (C0, DEL and, as bytes >= 0x80
+// may be C1 controls, anything outside ASCII) to whoever reads the log.
 std::string printable(const std::string& text) {
     std::string out = text;
     for (char& c : out)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
     return out;
 }
 

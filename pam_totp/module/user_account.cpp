@@ -1,7 +1,12 @@
 #include "module/user_account.h"
 
+#include <security/pam_ext.h>
 #include <security/pam_modutil.h>
+#include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
+
+#include <cstdlib>
 
 #include <cerrno>
 
@@ -30,37 +35,60 @@ std::optional<Account> find_account(const std::string& name) {
     return std::nullopt;
 }
 
+namespace {
+
+// What is done with the user's identity: read the file, and when it is
+// missing, tell a missing file (not enrolled) from a missing directory (an
+// unmounted home must not count as "not enrolled" under `optional`).
+// noexcept: nothing may skip the regain that follows.
+SecretFileRead read_as_dropped(const Account& account, const std::string& path) noexcept {
+    SecretFileRead result;
+    try {
+        auto read = read_checked_file(path, {.owner = account.uid,
+                                             .allow_root = true,
+                                             .forbidden_mode = 0022,
+                                             .max_size = kMaxSecretFileSize});
+        if (!read) {
+            result.reason = read.error();
+        } else if (*read) {
+            result.state = SecretFileState::present;
+            result.content = std::move(**read);
+        } else if (struct stat st{};
+                   ::stat(parent_directory(path).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+            result.state = SecretFileState::missing;
+        } else {
+            result.reason = "directory " + parent_directory(path) + " of " + path + " is not there";
+        }
+    } catch (...) {
+        result = SecretFileRead{};  // refused; the caller names the file
+    }
+    return result;
+}
+
+}  // namespace
+
 SecretFileRead read_secret_file_as(pam_handle_t* pamh, const Account& account,
                                    const std::string& path) {
-    SecretFileRead result;
     // PAM_MODUTIL_DEF_PRIVS spelled out: the macro narrows -1 to an
     // unsigned id, which C++ rejects.
     gid_t saved_groups[PAM_MODUTIL_NGROUPS];
     struct pam_modutil_privs privs = {saved_groups,           PAM_MODUTIL_NGROUPS,    0,
                                       static_cast<gid_t>(-1), static_cast<uid_t>(-1), 0};
     if (pam_modutil_drop_priv(pamh, &privs, &account.pw) != 0) {
+        SecretFileRead result;
         result.reason = "cannot switch to the user's identity to read " + path;
         return result;
     }
-    auto read = read_checked_file(path, {.owner = account.uid,
-                                         .allow_root = true,
-                                         .forbidden_mode = 0022,
-                                         .max_size = kMaxSecretFileSize});
+    SecretFileRead result = read_as_dropped(account, path);
     if (pam_modutil_regain_priv(pamh, &privs) != 0) {
-        // Running on with the wrong identity is worse than failing this login.
-        result.reason = "cannot regain privileges after reading " + path;
-        return result;
+        // Carrying on under the user's identity would let whatever the stack
+        // does next act with it: stop this process, as OpenSSH would.
+        pam_syslog(pamh, LOG_CRIT, "cannot regain privileges after reading %s; exiting",
+                   path.c_str());
+        ::_exit(EXIT_FAILURE);
     }
-    if (!read) {
-        result.reason = read.error();
-        return result;
-    }
-    if (!*read) {
-        result.state = SecretFileState::missing;
-        return result;
-    }
-    result.state = SecretFileState::present;
-    result.content = std::move(**read);
+    if (result.state == SecretFileState::refused && result.reason.empty())
+        result.reason = "cannot read " + path;
     return result;
 }
 

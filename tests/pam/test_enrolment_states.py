@@ -50,7 +50,18 @@ class EnrolmentStates(PamTestCase):
                 r = self.box.auth(svc, "mallory", "123456")
                 self.assertAuth(r, PAM_AUTH_ERR)
                 self.assertEqual(r.prompts, ["Verification code: "])
-        self.assertLogged("refused user mallory: unknown user")
+        # The name is not logged: it may be a password typed into the user field.
+        self.assertLogged("refused an unknown user: unknown user")
+        self.assertNotIn("mallory", self.box.syslog())
+
+    def test_optional_does_not_ignore_a_user_whose_home_is_missing(self):
+        # An unmounted home is not "not enrolled": the code is still required.
+        self.box.add_user("dave", with_home=False)
+        svc = self.box.service("s", self.box.totp_line("optional"))
+        r = self.box.auth(svc, "dave", "123456")
+        self.assertAuth(r, PAM_AUTH_ERR)
+        self.assertEqual(r.prompts, ["Verification code: "])
+        self.assertLogged("is not there")
 
     def test_secret_in_central_directory(self):
         central = os.path.join(self.box.root, "secrets")

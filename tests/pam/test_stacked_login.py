@@ -77,6 +77,23 @@ class StackedLogin(PamTestCase):
         self.assertAuth(r, PAM_SUCCESS)
         self.assertEqual(r.prompts, ["Verification code: "])
 
+    def test_try_first_pass_prompts_when_authtok_is_a_password(self):
+        # The password module set PAM_AUTHTOK to the password: not a code, so
+        # it is neither judged (no failure counted) nor used; pam_totp asks.
+        svc = self.box.service("tfp", self.box.password_line(), self.box.totp_line("try_first_pass"))
+        r = self.box.auth(svc, "alice", "correct horse", self.code())
+        self.assertAuth(r, PAM_SUCCESS)
+        self.assertEqual(r.prompts, ["Password: ", "Verification code: "])
+        self.assertNotIn("wrong verification code", self.box.syslog())
+
+    def test_forward_pass_with_a_recovery_code(self):
+        self.box.enrol("alice", secret_hex=self.secret, recovery=["7KQ2-M9XD"])
+        svc = self.box.service("fwd", self.box.totp_line("forward_pass"),
+                               self.box.password_line("use_first_pass"))
+        r = self.box.auth(svc, "alice", "correct horse7KQ2-M9XD")
+        self.assertAuth(r, PAM_SUCCESS)
+        self.assertIn("Recovery code accepted. 0 recovery codes left", " ".join(r.infos))
+
     def test_custom_prompt_and_echo(self):
         svc = self.box.service("p", self.box.totp_line("[prompt=One-time code: ]", "echo_code"))
         r = self.box.auth(svc, "alice", self.code())
