@@ -37,31 +37,18 @@ std::string describe(const pam_totp::OtpParams& otp) {
     return text;
 }
 
-// The base32 secret with a space every four characters, for typing it in.
-// Not pam_totp::base32_grouped: its std::string grows while it is filled and
-// leaves unwiped copies of the secret on the heap.
-SecretText grouped_base32(const SecretBytes& key) {
-    std::string plain_string = pam_totp::base32_encode(key.span());
-    const SecretText plain = take_secret_string(plain_string);
-    SecretText grouped(plain.size() + plain.size() / 4 + 1);
-    for (std::size_t i = 0; i < plain.size(); ++i) {
-        if (i != 0 && i % 4 == 0) grouped.append(' ');
-        grouped.append(plain.view()[i]);
-    }
-    return grouped;
-}
-
 // QR code, grouped secret, URI alone on its line (for copying, or for
 // scripts, which read the secret from it).
-pam_totp::Status show_secret(const Context& context, const SecretText& uri,
+pam_totp::Status show_secret(const Context& context, const pam_totp::SecretBytes& uri,
                              const SecretBytes& key) {
     auto qr = render_qr(uri.view(), context.options.qr);
     if (!qr) return pam_totp::Error{qr.error() + " (try --qr=none)"};
-    const SecretText grouped = grouped_base32(key);
+    std::string grouped_text = pam_totp::base32_grouped(key.span());
+    const pam_totp::SecretBytes grouped = pam_totp::SecretBytes::take(grouped_text);
 
     // Compact on purpose: every line below the QR code pushes its top
     // further up a 24-line terminal while the prompt waits.
-    SecretText out(qr->size() + 1024);
+    auto out = pam_totp::SecretBytes::with_capacity(qr->size() + 1024);
     out.append(qr->view());
     out.append(context.options.qr == QrStyle::none
                    ? "Type this secret into an authenticator app\n("
@@ -141,7 +128,7 @@ ExitCode run_enrollment(const Context& context) {
     fields.account = options.label.value_or(context.user.name + "@" + host_label);
     fields.otp = options.otp;
     fields.counter = 0;
-    const SecretText uri = build_otpauth_uri(fields, key.span());
+    const pam_totp::SecretBytes uri = build_otpauth_uri(fields, key.span());
     if (auto status = show_secret(context, uri, key); !status)
         return report({ExitCode::system, status.error()});
 
@@ -161,7 +148,7 @@ ExitCode run_enrollment(const Context& context) {
     if (auto failure = context.store.save(header, payload, *host, options.force))
         return report(*failure);
 
-    SecretText done(1024);
+    auto done = pam_totp::SecretBytes::with_capacity(1024);
     done.append("Code accepted. Saved " + context.store.path() + " for user " + context.user.name +
                 " (sealed to host key " + header.key_id + ").\n\n");
     append_recovery_codes(done, recovery);

@@ -28,11 +28,12 @@ std::string percent_encode(std::string_view text, std::string_view keep) {
     return out;
 }
 
-SecretText build_otpauth_uri(const UriFields& fields, std::span<const std::uint8_t> key) {
+pam_totp::SecretBytes build_otpauth_uri(const UriFields& fields,
+                                        std::span<const std::uint8_t> key) {
     const bool totp = fields.otp.type == pam_totp::OtpType::totp;
     const std::string issuer = percent_encode(fields.issuer);
     std::string secret = pam_totp::base32_encode(key);
-    const SecretText secret_text = take_secret_string(secret);
+    const pam_totp::SecretBytes secret_text = pam_totp::SecretBytes::take(secret);
 
     // '@' may stand in a path (RFC 3986 pchar) and apps show it literally.
     std::string tail = "&issuer=" + issuer +
@@ -40,7 +41,7 @@ SecretText build_otpauth_uri(const UriFields& fields, std::span<const std::uint8
                        "&digits=" + std::to_string(fields.otp.digits) +
                        (totp ? "&period=" + std::to_string(fields.otp.period)
                              : "&counter=" + std::to_string(fields.counter));
-    SecretText uri(256);
+    auto uri = pam_totp::SecretBytes::with_capacity(256);
     uri.append(totp ? "otpauth://totp/" : "otpauth://hotp/");
     uri.append(issuer);
     uri.append(':');

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "core/otp.h"
-#include "secret_text.h"
+#include "core/secret_bytes.h"
 
 namespace totp_enroll {
 
@@ -25,7 +25,7 @@ struct UriFields {
 // and those in `keep` (e.g. "@" inside the label).
 std::string percent_encode(std::string_view text, std::string_view keep = {});
 
-// The URI; it contains the secret, hence SecretText.
-SecretText build_otpauth_uri(const UriFields& fields, std::span<const std::uint8_t> key);
+// The URI; it contains the secret, hence pam_totp::SecretBytes.
+pam_totp::SecretBytes build_otpauth_uri(const UriFields& fields, std::span<const std::uint8_t> key);
 
 }  // namespace totp_enroll

@@ -40,11 +40,12 @@ class Matrix {
     int size_;
 };
 
-SecretText draw_utf8(const Matrix& m) {
+pam_totp::SecretBytes draw_utf8(const Matrix& m) {
     static constexpr std::string_view kFull = "\u2588", kUpper = "\u2580", kLower = "\u2584",
                                       kBlank = " ";
     const int lines = (m.size() + 1) / 2;
-    SecretText out(static_cast<std::size_t>(lines) * (static_cast<std::size_t>(m.size()) * 3 + 1));
+    auto out = pam_totp::SecretBytes::with_capacity(static_cast<std::size_t>(lines) *
+                                                    (static_cast<std::size_t>(m.size()) * 3 + 1));
     for (int line = 0; line < lines; ++line) {
         const int top = 2 * line;
         for (int column = 0; column < m.size(); ++column) {
@@ -59,10 +60,10 @@ SecretText draw_utf8(const Matrix& m) {
     return out;
 }
 
-SecretText draw_ansi(const Matrix& m) {
+pam_totp::SecretBytes draw_ansi(const Matrix& m) {
     static constexpr std::string_view kLight = "\x1b[47m", kDark = "\x1b[40m", kReset = "\x1b[0m";
-    SecretText out(static_cast<std::size_t>(m.size()) *
-                   (static_cast<std::size_t>(m.size()) * 3 + 10));
+    auto out = pam_totp::SecretBytes::with_capacity(static_cast<std::size_t>(m.size()) *
+                                                    (static_cast<std::size_t>(m.size()) * 3 + 10));
     for (int row = 0; row < m.size(); ++row) {
         bool current_dark = false;
         for (int column = 0; column < m.size(); ++column) {
@@ -80,10 +81,10 @@ SecretText draw_ansi(const Matrix& m) {
 
 }  // namespace
 
-pam_totp::Result<SecretText> render_qr(std::string_view text, QrStyle style) {
-    if (style == QrStyle::none) return SecretText();
+pam_totp::Result<pam_totp::SecretBytes> render_qr(std::string_view text, QrStyle style) {
+    if (style == QrStyle::none) return pam_totp::SecretBytes();
     // libqrencode wants a C string.
-    SecretText c_string(text.size() + 1);
+    auto c_string = pam_totp::SecretBytes::with_capacity(text.size() + 1);
     c_string.append(text);
     c_string.append('\0');
     // Level L: the smallest symbol; a screen does not get dirty or torn. Mixed

@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "core/result.h"
-#include "secret_text.h"
+#include "core/secret_bytes.h"
 
 namespace totp_enroll {
 
@@ -22,7 +22,7 @@ enum class QrStyle {
 };
 
 // The drawing, each line ending in '\n'. It encodes the secret, hence
-// SecretText; libqrencode's own matrix is wiped before it is freed.
-pam_totp::Result<SecretText> render_qr(std::string_view text, QrStyle style);
+// pam_totp::SecretBytes; libqrencode's own matrix is wiped before it is freed.
+pam_totp::Result<pam_totp::SecretBytes> render_qr(std::string_view text, QrStyle style);
 
 }  // namespace totp_enroll

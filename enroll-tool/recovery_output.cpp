@@ -4,7 +4,8 @@
 
 namespace totp_enroll {
 
-void append_recovery_codes(SecretText& out, const std::vector<pam_totp::SecretBytes>& codes) {
+void append_recovery_codes(pam_totp::SecretBytes& out,
+                           const std::vector<pam_totp::SecretBytes>& codes) {
     out.append(
         "Recovery codes: each one works once, typed instead of a code (for when the\n"
         "phone is lost). Keep them somewhere safe; they are not shown again.\n\n");

@@ -4,10 +4,10 @@
 #include <vector>
 
 #include "core/secret_bytes.h"
-#include "secret_text.h"
 
 namespace totp_enroll {
 
-void append_recovery_codes(SecretText& out, const std::vector<pam_totp::SecretBytes>& codes);
+void append_recovery_codes(pam_totp::SecretBytes& out,
+                           const std::vector<pam_totp::SecretBytes>& codes);
 
 }  // namespace totp_enroll

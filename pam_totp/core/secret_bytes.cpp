@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -17,6 +18,34 @@ SecretBytes::SecretBytes(std::span<const std::uint8_t> bytes) : SecretBytes(byte
 
 SecretBytes SecretBytes::from_string(std::string_view text) {
     return SecretBytes(std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+}
+
+SecretBytes SecretBytes::with_capacity(std::size_t capacity) {
+    SecretBytes out(capacity);
+    out.size_ = 0;
+    return out;
+}
+
+SecretBytes SecretBytes::take(std::string& text) {
+    SecretBytes out = from_string(text);
+    // capacity() bytes are ours to overwrite, the small-string buffer too.
+    OPENSSL_cleanse(text.data(), text.capacity());
+    text.clear();
+    return out;
+}
+
+void SecretBytes::append(std::string_view text) {
+    if (text.empty()) return;
+    if (size_ + text.size() > capacity_) {
+        const std::size_t capacity = std::max(size_ + text.size(), capacity_ * 2 + 64);
+        std::unique_ptr<std::uint8_t[]> bigger(new std::uint8_t[capacity]());
+        if (size_) std::memcpy(bigger.get(), data_.get(), size_);
+        if (data_) OPENSSL_cleanse(data_.get(), capacity_);
+        data_ = std::move(bigger);
+        capacity_ = capacity;
+    }
+    std::memcpy(data_.get() + size_, text.data(), text.size());
+    size_ += text.size();
 }
 
 SecretBytes SecretBytes::random(std::size_t size) {

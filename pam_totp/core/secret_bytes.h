@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace pam_totp {
@@ -16,6 +17,11 @@ class SecretBytes {
     explicit SecretBytes(std::size_t size);
     SecretBytes(std::span<const std::uint8_t> bytes);
     static SecretBytes from_string(std::string_view text);
+    // Empty, with room for `capacity` bytes before append() must grow.
+    static SecretBytes with_capacity(std::size_t capacity);
+    // Copies `text` and wipes the std::string it came from (for secrets that
+    // arrive as std::string from the standard library or the core).
+    static SecretBytes take(std::string& text);
     // size bytes from the OpenSSL CSPRNG; throws std::runtime_error if it fails.
     static SecretBytes random(std::size_t size);
 
@@ -35,6 +41,10 @@ class SecretBytes {
     // Shrinks the visible size (e.g. after a decoder wrote fewer bytes);
     // the wiped capacity is still released by the destructor.
     void truncate(std::size_t size);
+    // Appends, growing as needed; the old storage is wiped before it is
+    // freed, which is what std::string would not do.
+    void append(std::string_view text);
+    void append(char c) { append(std::string_view(&c, 1)); }
     // Wipes the contents now and leaves an empty buffer.
     void wipe();
 
