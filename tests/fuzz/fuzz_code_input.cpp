@@ -122,7 +122,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (split) {
             FUZZ_CHECK(split->password.view().size() + split->code.view().size() == typed.size());
             FUZZ_CHECK(typed.substr(0, split->password.size()) == split->password.view());
-            FUZZ_CHECK(looks_like_code(split->code.view(), params.digits));
+            // The tail is a code, or (so recovery codes work with forward_pass) a recovery code.
+            FUZZ_CHECK(looks_like_code(split->code.view(), params.digits) ||
+                       looks_like_recovery_code(split->code.view()));
             code_part = std::move(split->code);
         } else {
             code_part = SecretBytes();
@@ -157,19 +159,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     attempt.recovery_total = static_cast<int>(recovery().hashes.size());
     FUZZ_CHECK(attempt.recovery == reference_recovery(code.view(), used_recovery));
 
-    // The policy on top: a lock refuses everything and changes nothing; a
-    // success clears the counters; a wrong code counts or locks.
+    // The policy on top: a lock refuses everything; a success clears the
+    // counters; a wrong code counts or locks.
     UserState state;
     state.has_last = has_last;
     state.last_accepted = last;
     state.failures = flags >> 4;
     state.locks = static_cast<std::uint32_t>(offset & 7);
-    state.locked_until = (flags & 0x80) ? now + (offset & 0x3f) : 0;
+    // Up to 5100 s ahead: longer than any lock, as after the clock was set back.
+    state.locked_until = (flags & 0x80) ? now + (offset + 128) * 20 : 0;
     state.used_recovery = used_recovery;
     const ThrottlePolicy policy{static_cast<std::uint32_t>(1 + (flags >> 5)), 30, 900};
     const Decision d = decide(state, attempt, policy, now);
     if (lock_remaining(state, now) > 0) {
-        FUZZ_CHECK(d.outcome == Outcome::locked && d.next == state);
+        // Nothing judged or consumed; only a lock beyond the cap is shortened to it.
+        UserState capped = state;
+        capped.locked_until = std::min(state.locked_until, now + policy.max_lock);
+        FUZZ_CHECK(d.outcome == Outcome::locked && d.next == capped);
+        FUZZ_CHECK(d.lock_seconds > 0 && d.lock_seconds <= policy.max_lock);
     } else if (d.outcome == Outcome::accepted) {
         FUZZ_CHECK(attempt.otp.verdict == Verdict::accepted && d.next.has_last &&
                    d.next.last_accepted == attempt.otp.counter && d.next.failures == 0 &&

@@ -190,6 +190,7 @@ void code_inputs() {
     put(code_input(0, 0, 0, 128, now, 0, "7kq2 m9xd"));  // recovery code
     put(code_input(0, 0, 0, 128, now, 0, "ZZZZ-ZZZ2"));
     put(code_input(0x80 | 0x30, 0, 0, 128, now, 0, "999999"));  // locked
+    put(code_input(2, 0, 0, 128, now, 0, "hunter27KQ2-M9XD"));  // forward_pass, recovery code
 }
 
 }  // namespace
