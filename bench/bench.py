@@ -340,6 +340,7 @@ def main():
     labels = {
         "host_key_load_us": "host key: load_host_private_key, as the module does",
         "host_key_load_raw_us": "host key: PKCS#8 bytes read directly (bench prototype, for comparison)",
+        "host_key_load_both_halves_us": "host key: the same plus host.pub, both halves given to OpenSSL (plan)",
         "secret_read_parse_us": "secret file: open with checks, read, strict parse",
         "secret_unseal_us": "secret file: X25519 + HKDF + AES-256-GCM open",
         "one_hmac_us": "one HOTP (HMAC-SHA1)",
