@@ -111,9 +111,9 @@ class Sandbox:
         })
         return env
 
-    def run(self, service, iterations, warmup, wrapper=()):
+    def run(self, service, iterations, warmup, wrapper=(), wrong=False):
         cmd = list(wrapper) + [f"{self.tools}/pam_bench", service, USER, self.key.hex(), str(iterations),
-                               str(warmup)]
+                               str(warmup)] + (["wrong"] if wrong else [])
         p = subprocess.run(cmd, env=self.env(), capture_output=True, text=True)
         values = dict(line.split(" ", 1) for line in p.stdout.splitlines() if " " in line)
         if p.returncode != 0:
@@ -202,6 +202,28 @@ def callgrind(build, tools, iterations):
     return out, breakdown
 
 
+def callgrind_wrong(build, tools, iterations):
+    """Instructions per refused wrong code, steady state: two unmeasured
+    attempts first (OpenSSL's first algorithm fetches), then `iterations`.
+    Five in all, each in a new time step, so every one is judged: pam_totp
+    locks only after the fifth, google-authenticator allows 3 per 30 s."""
+    out = {}
+    box = sandbox(build, tools)
+    try:
+        for service, _ in modules():
+            if service == "pam_permit":
+                continue
+            cg = f"{box.root}/callgrind-wrong.{service}"
+            box.run(service, iterations, 2, ["valgrind", "--tool=callgrind", "--collect-atstart=no",
+                                             f"--callgrind-out-file={cg}"], wrong=True)
+            with open(cg) as f:
+                total = int(re.search(r"^(?:summary|totals): (\d+)", f.read(), re.M).group(1))
+            out[service] = total / iterations
+    finally:
+        box.cleanup()
+    return out
+
+
 def syscalls(build, tools, iterations):
     """Per authentication: all system calls, and the ones that make writes durable."""
     out = {}
@@ -275,6 +297,8 @@ def main():
     wall = wall_times(args.build, args.tools, args.iterations, args.rounds)
     print("== callgrind", flush=True)
     instr, breakdown = callgrind(args.build, args.tools, args.callgrind_iterations)
+    print("== callgrind, wrong codes", flush=True)
+    instr_wrong = callgrind_wrong(args.build, args.tools, 3)
     print("== strace", flush=True)
     sys_counts = syscalls(args.build, args.tools, 20)
     print("== parts", flush=True)
@@ -300,14 +324,16 @@ def main():
       "answering the prompt with the current code (SHA-1, 6 digits, 30 s steps, +-1 step accepted). "
       f"Wall time: {args.rounds} interleaved rounds of {args.iterations} logins per module, each round "
       "in a fresh sandbox; the table shows the median over rounds. Instructions: callgrind over "
-      f"{args.callgrind_iterations} logins. System calls: strace over 20 logins.\n")
-    w("| module | p50 | p99 | p50 vs GA | p99 vs GA | instructions / login | vs GA | syscalls / login | "
-      "fsync+fdatasync / login | renames / login |")
-    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+      f"{args.callgrind_iterations} logins; for wrong codes, over 3 refused attempts after 2 unmeasured ones "
+      "(all judged: below every module's rate limit or lock). System calls: strace over 20 logins.\n")
+    w("| module | p50 | p99 | p50 vs GA | p99 vs GA | instructions / login | vs GA | instructions / wrong code | "
+      "syscalls / login | fsync+fdatasync / login | renames / login |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for service, label in modules():
         r, i, s = wall[service], instr[service], sys_counts[service]
         w(f"| {label} | {r['p50_us']:.0f} us | {r['p99_us']:.0f} us | {r['p50_us'] / wall[ga]['p50_us']:.2f}x | "
           f"{r['p99_us'] / wall[ga]['p99_us']:.2f}x | {i / 1e6:.2f} M | {i / instr[ga]:.2f}x | "
+          + (f"{instr_wrong[service] / 1e6:.2f} M | " if service in instr_wrong else "n/a | ") +
           f"{s['total']:.0f} | {s['sync']:.1f} | {s['rename']:.1f} |")
     w("")
     w("Settings (replay protection on wherever the module has it):\n")

@@ -2,7 +2,10 @@
  * libpam (run it under pam_wrapper) and answers the prompt with the current
  * TOTP code. Used by bench/run for every module, so all pay the same harness.
  *
- *   pam_bench SERVICE USER KEY_HEX ITERATIONS [WARMUP]
+ *   pam_bench SERVICE USER KEY_HEX ITERATIONS [WARMUP [wrong]]
+ *
+ * "wrong": answer with a wrong code instead (every digit shifted by 5), to
+ * measure the refusal path; every login must then fail.
  *
  * Every module under test refuses a code twice (replay protection), so the
  * driver runs on a fake clock: authentication i happens at start + 30*i
@@ -99,7 +102,7 @@ static double percentile(const double* sorted, int n, double p) {
 
 int main(int argc, char** argv) {
     if (argc < 5) {
-        fprintf(stderr, "usage: pam_bench SERVICE USER KEY_HEX ITERATIONS [WARMUP]\n");
+        fprintf(stderr, "usage: pam_bench SERVICE USER KEY_HEX ITERATIONS [WARMUP [wrong]]\n");
         return 2;
     }
     const char* service = argv[1];
@@ -107,6 +110,7 @@ int main(int argc, char** argv) {
     const char* hex = argv[3];
     const int iterations = atoi(argv[4]);
     const int warmup = argc > 5 ? atoi(argv[5]) : 5;
+    const int wrong = argc > 6 && strcmp(argv[6], "wrong") == 0;
     unsigned char key[64];
     size_t key_len = strlen(hex) / 2;
     if (iterations <= 0 || key_len == 0 || key_len > sizeof key) return 2;
@@ -119,12 +123,14 @@ int main(int argc, char** argv) {
     const time_t start = real.tv_sec - real.tv_sec % kPeriod + 1;
 
     double* times = calloc((size_t)iterations, sizeof *times);
-    int successes = 0;
+    int successes = 0, as_expected = 0;
     struct pam_conv conv = {conversation, NULL};
     for (int i = 0; i < warmup + iterations; ++i) {
         char code[kDigits + 1];
         fake_now = start + (time_t)i * kPeriod;
         totp_code(key, key_len, (uint64_t)fake_now / kPeriod, code);
+        if (wrong)
+            for (int k = 0; k < kDigits; ++k) code[k] = (char)('0' + (code[k] - '0' + 5) % 10);
         current_code = code;
         const int measured = i >= warmup;
 
@@ -137,21 +143,22 @@ int main(int argc, char** argv) {
         const double t1 = monotonic_us();
         if (measured) CALLGRIND_TOGGLE_COLLECT;
 
-        if (rc != PAM_SUCCESS) {
-            fprintf(stderr, "pam_bench: authentication %d failed: %d (%s)\n", i, rc,
+        if ((rc == PAM_SUCCESS) == wrong) {
+            fprintf(stderr, "pam_bench: authentication %d returned %d (%s)\n", i, rc,
                     pam_strerror(NULL, rc));
             continue;
         }
-        if (measured) times[successes++] = t1 - t0;
+        if (measured) times[as_expected++] = t1 - t0;
+        successes += rc == PAM_SUCCESS && measured;
     }
-    printf("iterations %d\nsuccesses %d\n", iterations, successes);
-    if (successes > 0) {
-        qsort(times, (size_t)successes, sizeof *times, compare_double);
+    printf("iterations %d\nsuccesses %d\nas_expected %d\n", iterations, successes, as_expected);
+    if (as_expected > 0) {
+        qsort(times, (size_t)as_expected, sizeof *times, compare_double);
         double sum = 0;
-        for (int i = 0; i < successes; ++i) sum += times[i];
-        printf("p50_us %.1f\np99_us %.1f\nmean_us %.1f\n", percentile(times, successes, 0.50),
-               percentile(times, successes, 0.99), sum / successes);
+        for (int i = 0; i < as_expected; ++i) sum += times[i];
+        printf("p50_us %.1f\np99_us %.1f\nmean_us %.1f\n", percentile(times, as_expected, 0.50),
+               percentile(times, as_expected, 0.99), sum / as_expected);
     }
     free(times);
-    return successes == iterations ? 0 : 1;
+    return as_expected == iterations ? 0 : 1;
 }
