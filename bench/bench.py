@@ -387,6 +387,11 @@ def main():
     w("If the owner logs in once a day (a success resets the doubling, so the attacker gets short "
       "locks again):\n")
     w("```\n" + brute_daily.rstrip() + "\n```\n")
+    stress = os.path.join(HERE, "stress.md")
+    if os.path.exists(stress):
+        w("## Crash consistency and concurrency (`ctest -L stress`)\n")
+        with open(stress) as f:
+            w(f.read().rstrip() + "\n")
     fuzz = os.path.join(HERE, "fuzz-long.md")
     if os.path.exists(fuzz):
         w("## Fuzzing (longer run, `bench/fuzz-long`)\n")
