@@ -50,13 +50,17 @@ bool walk(const std::string& path, int depth) {
         if (::lstat(prefix.c_str(), &st) != 0) return false;
         if (S_ISLNK(st.st_mode)) {
             // A root-owned link in a root-controlled directory cannot be
-            // swapped; where it points must pass the same test.
+            // swapped; where it points must pass the same test. One hop at a
+            // time (not realpath), so a user's link further down the chain
+            // is seen and refused rather than silently followed.
             if (st.st_uid != 0) return false;
-            char* resolved = ::realpath(prefix.c_str(), nullptr);
-            if (!resolved) return false;
-            std::string rest = resolved + full.substr(end);
-            std::free(resolved);
-            return walk(rest, depth + 1);
+            char target[PATH_MAX];
+            const ssize_t n = ::readlink(prefix.c_str(), target, sizeof target - 1);
+            if (n <= 0) return false;
+            const std::string link(target, static_cast<std::size_t>(n));
+            const std::string base =
+                link[0] == '/' ? link : pam_totp::parent_directory(prefix) + "/" + link;
+            return walk(base + full.substr(end), depth + 1);
         }
         if (!safe_directory(st, last)) return false;
         at = end;
