@@ -76,6 +76,13 @@ class Sandbox:
 
     def __init__(self):
         self.root = tempfile.mkdtemp(prefix="pam_totp_test.")
+        try:
+            self._populate()
+        except BaseException:
+            self.cleanup()  # a failed set-up leaves nothing behind either
+            raise
+
+    def _populate(self):
         os.chmod(self.root, 0o755)  # test users must traverse it to their homes
         self.keydir = self._mkdir("keys", 0o700)
         self.statedir = self._mkdir("state", 0o700)
