@@ -31,30 +31,9 @@
 #include <unistd.h>
 #include <valgrind/callgrind.h>
 
+#include "fake_clock_driver.h"
+
 enum { kPeriod = 30, kDigits = 6 };
-
-static time_t fake_now;
-
-time_t time(time_t* out) {
-    if (out) *out = fake_now;
-    return fake_now;
-}
-
-int gettimeofday(struct timeval* tv, void* tz) {
-    (void)tz;
-    tv->tv_sec = fake_now;
-    tv->tv_usec = 0;
-    return 0;
-}
-
-int clock_gettime(clockid_t clock, struct timespec* ts) {
-    if (clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE) {
-        ts->tv_sec = fake_now;
-        ts->tv_nsec = 0;
-        return 0;
-    }
-    return (int)syscall(SYS_clock_gettime, clock, ts);
-}
 
 static double monotonic_us(void) {
     struct timespec ts;
@@ -62,19 +41,8 @@ static double monotonic_us(void) {
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-/* RFC 6238 with SHA-1, 6 digits: what all three modules are configured for. */
-static void totp_code(const unsigned char* key, size_t key_len, uint64_t step,
-                      char out[kDigits + 1]) {
-    unsigned char msg[8], mac[EVP_MAX_MD_SIZE];
-    unsigned int mac_len = 0;
-    for (int i = 7; i >= 0; --i, step >>= 8) msg[i] = (unsigned char)(step & 0xff);
-    HMAC(EVP_sha1(), key, (int)key_len, msg, sizeof msg, mac, &mac_len);
-    const unsigned off = mac[mac_len - 1] & 0x0f;
-    const uint32_t bin = ((uint32_t)(mac[off] & 0x7f) << 24) | ((uint32_t)mac[off + 1] << 16) |
-                         ((uint32_t)mac[off + 2] << 8) | mac[off + 3];
-    snprintf(out, kDigits + 1, "%06u", bin % 1000000u);
-}
-
+/* totp_code (fake_clock_driver.h): RFC 6238 with SHA-1, 6 digits, what all
+ * three modules are configured for. */
 static const char* current_code;
 
 static int conversation(int n, const struct pam_message** msg, struct pam_response** resp,

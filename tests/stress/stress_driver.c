@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <security/pam_appl.h>
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,42 +29,9 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include "fake_clock_driver.h"
 
 enum { kPeriod = 30 };
-
-static time_t fake_now;
-
-time_t time(time_t* out) {
-    if (out) *out = fake_now;
-    return fake_now;
-}
-
-int gettimeofday(struct timeval* tv, void* tz) {
-    (void)tz;
-    tv->tv_sec = fake_now;
-    tv->tv_usec = 0;
-    return 0;
-}
-
-int clock_gettime(clockid_t clock, struct timespec* ts) {
-    if (clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE) {
-        ts->tv_sec = fake_now;
-        ts->tv_nsec = 0;
-        return 0;
-    }
-    return (int)syscall(SYS_clock_gettime, clock, ts);
-}
-
-static void totp_code(const unsigned char* key, size_t key_len, uint64_t step, char out[7]) {
-    unsigned char msg[8], mac[EVP_MAX_MD_SIZE];
-    unsigned int mac_len = 0;
-    for (int i = 7; i >= 0; --i, step >>= 8) msg[i] = (unsigned char)(step & 0xff);
-    HMAC(EVP_sha1(), key, (int)key_len, msg, sizeof msg, mac, &mac_len);
-    const unsigned off = mac[mac_len - 1] & 0x0f;
-    const uint32_t bin = ((uint32_t)(mac[off] & 0x7f) << 24) | ((uint32_t)mac[off + 1] << 16) |
-                         ((uint32_t)mac[off + 2] << 8) | mac[off + 3];
-    snprintf(out, 7, "%06u", bin % 1000000u);
-}
 
 static const char* answer;
 
