@@ -1,7 +1,11 @@
 /* Test driver: one pam_authenticate through real libpam (under pam_wrapper),
  * answering prompts from the command line and printing every message.
  *
- *   pam_driver [--rhost HOST] SERVICE USER [RESPONSE...]
+ *   pam_driver [--rhost HOST] [--go-file PATH] SERVICE USER [RESPONSE...]
+ *
+ * --go-file: after pam_start, create PATH.ready.PID and wait until PATH
+ * exists, so a test can start many drivers one by one (pam_wrapper picks its
+ * per-process /tmp/pam.X directory racily) and release them together.
  *
  * Output lines: "PROMPT <text>", "ERROR <text>", "INFO <text>", and last
  * "RESULT <code> <pam_strerror>". The exit status is the PAM code. */
@@ -9,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct answers {
     char** next;
@@ -52,12 +57,19 @@ static int conversation(int n, const struct pam_message** msg, struct pam_respon
 int main(int argc, char** argv) {
     int arg = 1;
     const char* rhost = NULL;
-    if (argc > 2 && strcmp(argv[1], "--rhost") == 0) {
-        rhost = argv[2];
-        arg = 3;
+    const char* go_file = NULL;
+    while (argc - arg > 2 && strncmp(argv[arg], "--", 2) == 0) {
+        if (strcmp(argv[arg], "--rhost") == 0)
+            rhost = argv[arg + 1];
+        else if (strcmp(argv[arg], "--go-file") == 0)
+            go_file = argv[arg + 1];
+        else
+            break;
+        arg += 2;
     }
     if (argc - arg < 2) {
-        fprintf(stderr, "usage: pam_driver [--rhost HOST] SERVICE USER [RESPONSE...]\n");
+        fprintf(stderr,
+                "usage: pam_driver [--rhost HOST] [--go-file PATH] SERVICE USER [RESPONSE...]\n");
         return 99;
     }
     struct answers answers = {argv + arg + 2, argc - arg - 2};
@@ -69,6 +81,13 @@ int main(int argc, char** argv) {
         return rc;
     }
     if (rhost) pam_set_item(pamh, PAM_RHOST, rhost);
+    if (go_file) {
+        char ready[4096];
+        snprintf(ready, sizeof ready, "%s.ready.%d", go_file, (int)getpid());
+        FILE* f = fopen(ready, "w");
+        if (f) fclose(f);
+        while (access(go_file, F_OK) != 0) usleep(200);
+    }
     rc = pam_authenticate(pamh, 0);
     printf("RESULT %d %s\n", rc, pam_strerror(pamh, rc));
     pam_end(pamh, rc);

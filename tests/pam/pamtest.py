@@ -203,6 +203,32 @@ class Sandbox:
         return subprocess.Popen(cmd, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, stdin=subprocess.DEVNULL)
 
+    def auth_in_parallel(self, count, service, user, *responses, timeout=120):
+        """`count` drivers released at once into pam_authenticate. They are
+        started one by one, each waiting after pam_start: pam_wrapper picks
+        its per-process /tmp/pam.X directory with a check-then-create race,
+        and concurrent starts would collide in the harness, not the module."""
+        go = os.path.join(self.root, f"go.{time.monotonic_ns()}")
+        procs = []
+        for _ in range(count):
+            cmd = [DRIVER, "--go-file", go, service, user] + list(responses)
+            p = subprocess.Popen(cmd, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True, stdin=subprocess.DEVNULL)
+            ready = f"{go}.ready.{p.pid}"
+            deadline = time.monotonic() + timeout
+            while not os.path.exists(ready):
+                if p.poll() is not None or time.monotonic() > deadline:
+                    out, err = p.communicate()
+                    raise AssertionError(f"driver did not get ready: {out} {err[-2000:]}")
+                time.sleep(0.002)
+            procs.append(p)
+        open(go, "w").close()
+        results = []
+        for p in procs:
+            out, err = p.communicate(timeout=timeout)
+            results.append(Result(p.returncode, out, err))
+        return results
+
     def auth(self, service, user, *responses, rhost=None, timeout=60):
         proc = self.start(service, user, *responses, rhost=rhost)
         out, err = proc.communicate(timeout=timeout)

@@ -30,17 +30,21 @@ class Concurrency(unittest.TestCase):
         release and before waiting (e.g. to time a blocked user)."""
         self.round += 1
         go = os.path.join(self.box.root, f"go.{self.round}")
-        procs = [subprocess.Popen(self.box.driver_cmd(user, key, step, go_file=go), env=self.box.env(),
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                  stdin=subprocess.DEVNULL)
-                 for user, key, step in logins]
-        # Release them once every process has loaded libpam and the module.
-        prefix = os.path.basename(go) + ".ready."
+        # Started one by one, each waiting after pam_start: pam_wrapper picks
+        # its per-process /tmp/pam.X directory with a check-then-create race,
+        # so concurrent starts collide in the harness (not in the module).
+        procs = []
         deadline = time.monotonic() + timeout
-        while sum(n.startswith(prefix) for n in os.listdir(self.box.root)) < len(procs):
-            self.assertLess(time.monotonic(), deadline, "drivers did not get ready")
-            self.assertTrue(all(p.poll() is None for p in procs), "a driver exited before the start")
-            time.sleep(0.005)
+        for user, key, step in logins:
+            p = subprocess.Popen(self.box.driver_cmd(user, key, step, go_file=go), env=self.box.env(),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 stdin=subprocess.DEVNULL)
+            procs.append(p)
+            while not os.path.exists(f"{go}.ready.{p.pid}"):
+                self.assertLess(time.monotonic(), deadline, "drivers did not get ready")
+                if p.poll() is not None:
+                    self.fail(f"a driver exited before the start: {p.communicate()[1][-2000:]}")
+                time.sleep(0.002)
         open(go, "w").close()
         if hold:
             hold(procs)
