@@ -159,7 +159,7 @@ def wall_times(build, tools, iterations, rounds):
 
 # Where pam_totp's instructions go: inclusive cost of these functions.
 BREAKDOWN = [
-    ("pam_totp::load_host_private_key", "host key: read, parse, OpenSSL derives the public half"),
+    ("pam_totp::load_host_private_key", "host key: read, parse (both halves given to OpenSSL)"),
     ("pam_totp::open_secret_file", "secret file: unseal (X25519, HKDF, AES-GCM)"),
     ("pam_totp::verify_totp", "code check (3 HMACs)"),
     ("pam_totp::match_recovery_code", "recovery-code check"),
@@ -289,7 +289,7 @@ def main():
     ap.add_argument("--nodelete-build", help="a pam_totp build linked with -Wl,-z,nodelete, shown as an extra row")
     args = ap.parse_args()
     if args.nodelete_build:
-        VARIANTS.append(("pam_totp_nodelete", "pam_totp linked with -z nodelete (proposed)", args.nodelete_build))
+        VARIANTS.append(("pam_totp_nodelete", "pam_totp linked with -z nodelete (what-if)", args.nodelete_build))
     if os.geteuid() != 0:
         sys.exit("bench: needs root (hands files to the test user)")
 
@@ -365,8 +365,7 @@ def main():
     w("## Cost of the parts (pam_totp core, median of 2000 runs)\n")
     labels = {
         "host_key_load_us": "host key: load_host_private_key, as the module does",
-        "host_key_load_raw_us": "host key: PKCS#8 bytes read directly (bench prototype, for comparison)",
-        "host_key_load_both_halves_us": "host key: the same plus host.pub, both halves given to OpenSSL (plan)",
+        "host_key_load_private_only_us": "host key: the same file cut to its private block, OpenSSL derives the public half (for comparison)",
         "secret_read_parse_us": "secret file: open with checks, read, strict parse",
         "secret_unseal_us": "secret file: X25519 + HKDF + AES-256-GCM open",
         "one_hmac_us": "one HOTP (HMAC-SHA1)",

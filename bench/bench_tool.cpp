@@ -5,10 +5,6 @@
 // `parts` times what pam_sm_authenticate does on the success path, one piece
 // at a time, with the same core calls the module makes, so the floor under
 // the per-login figure is visible. Prints "name median_us" lines.
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,10 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "core/base64.h"
 #include "core/file_io.h"
 #include "core/host_key_files.h"
-#include "core/openssl_ptr.h"
 #include "core/otp.h"
 #include "core/recovery_codes.h"
 #include "core/secret_file.h"
@@ -77,65 +71,18 @@ double median_us(int n, const std::function<void()>& body) {
     return t[t.size() / 2];
 }
 
-// An X25519 PKCS#8 private key is always these 16 DER bytes and the 32-byte
-// key (RFC 8410), so its PEM can be read with a prefix check instead of
-// OpenSSL 3's decoder search (PEM_read_bio_PrivateKey), which dominates a login.
-constexpr std::uint8_t kX25519Pkcs8Prefix[16] = {0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06,
-                                                 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20};
-
-// SubjectPublicKeyInfo of an X25519 key: these 12 bytes and the 32-byte key.
-constexpr std::uint8_t kX25519SpkiPrefix[12] = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
-                                                0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00};
-
-// With `pub_path`, the public half is read from host.pub and given to
-// OpenSSL along with the private half, so it does not derive it (one X25519
-// scalar multiplication less); a mismatched pair only makes unsealing fail.
-PKeyPtr load_x25519_raw(const std::string& path, const std::string& pub_path = "") {
+// host.key read as the module reads it, but parsed from its private block
+// alone, as `openssl genpkey -algorithm X25519` writes it: OpenSSL then
+// derives the public half (one X25519 scalar multiplication) on every load.
+bool load_private_block_only(const std::string& path) {
     auto bytes = read_checked_file(
         path, {.owner = 0, .allow_root = true, .forbidden_mode = 0077, .max_size = 16 * 1024});
-    if (!bytes || !*bytes) return nullptr;
+    if (!bytes || !*bytes) return false;
     const std::string_view pem = (**bytes).view();
-    constexpr std::string_view begin = "-----BEGIN PRIVATE KEY-----\n";
-    constexpr std::string_view end = "\n-----END PRIVATE KEY-----\n";
-    if (!pem.starts_with(begin) || !pem.ends_with(end)) return nullptr;
-    auto der = base64_decode(pem.substr(begin.size(), pem.size() - begin.size() - end.size()));
-    if (!der || der->size() != sizeof kX25519Pkcs8Prefix + 32 ||
-        !std::equal(std::begin(kX25519Pkcs8Prefix), std::end(kX25519Pkcs8Prefix), der->begin()))
-        return nullptr;
-    PKeyPtr key;
-    if (pub_path.empty()) {
-        key.reset(EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, der->data() + 16, 32));
-    } else {
-        // host.pub read the same direct way (PEM_read_bio_PUBKEY would bring
-        // back OpenSSL's slow generic decoder).
-        auto pub_bytes = read_checked_file(
-            pub_path,
-            {.owner = 0, .allow_root = true, .forbidden_mode = 0022, .max_size = 16 * 1024});
-        if (!pub_bytes || !*pub_bytes) return nullptr;
-        const std::string_view pub_pem = (**pub_bytes).view();
-        constexpr std::string_view pub_begin = "-----BEGIN PUBLIC KEY-----\n";
-        constexpr std::string_view pub_end = "\n-----END PUBLIC KEY-----\n";
-        if (!pub_pem.starts_with(pub_begin) || !pub_pem.ends_with(pub_end)) return nullptr;
-        auto spki = base64_decode(
-            pub_pem.substr(pub_begin.size(), pub_pem.size() - pub_begin.size() - pub_end.size()));
-        if (!spki || spki->size() != sizeof kX25519SpkiPrefix + 32 ||
-            !std::equal(std::begin(kX25519SpkiPrefix), std::end(kX25519SpkiPrefix), spki->begin()))
-            return nullptr;
-        RawPublicKey raw{};
-        std::copy_n(spki->begin() + sizeof kX25519SpkiPrefix, raw.size(), raw.begin());
-        const OSSL_PARAM params[] = {
-            OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, der->data() + 16, 32),
-            OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, raw.data(), raw.size()),
-            OSSL_PARAM_construct_end()};
-        PKeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "X25519", nullptr));
-        EVP_PKEY* made = nullptr;
-        if (ctx && EVP_PKEY_fromdata_init(ctx.get()) == 1 &&
-            EVP_PKEY_fromdata(ctx.get(), &made, EVP_PKEY_KEYPAIR,
-                              const_cast<OSSL_PARAM*>(params)) == 1)
-            key.reset(made);
-    }
-    OPENSSL_cleanse(der->data(), der->size());
-    return key;
+    constexpr std::string_view end = "-----END PRIVATE KEY-----\n";
+    const std::size_t cut = pem.find(end);
+    return cut != std::string_view::npos &&
+           HostPrivateKey::from_pem(pem.substr(0, cut + end.size())).ok();
 }
 
 [[noreturn]] void die(const std::string& message) {
@@ -166,14 +113,9 @@ int parts_command(const std::string& hostkey, const std::string& secret,
     std::printf("host_key_load_us %.1f\n", median_us(n, [&] {
                     if (!load_host_private_key(hostkey)) die("host key");
                 }));
-    // The same key read without OpenSSL's generic decoder: a prototype of the
-    // proposed fix (see RESULTS.md), timed so the saving is measured, not guessed.
-    std::printf("host_key_load_raw_us %.1f\n", median_us(n, [&] {
-                    if (!load_x25519_raw(hostkey)) die("raw host key");
-                }));
-    const std::string hostpub = parent_directory(hostkey) + "/" + kPublicKeyName;
-    std::printf("host_key_load_both_halves_us %.1f\n", median_us(n, [&] {
-                    if (!load_x25519_raw(hostkey, hostpub)) die("host key pair");
+    // For comparison, the same file cut to its private block.
+    std::printf("host_key_load_private_only_us %.1f\n", median_us(n, [&] {
+                    if (!load_private_block_only(hostkey)) die("private block");
                 }));
     std::printf("secret_read_parse_us %.1f\n", median_us(n, [&] {
                     auto b = read_checked_file(secret, secret_rules);

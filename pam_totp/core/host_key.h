@@ -31,7 +31,12 @@ class HostPublicKey {
 class HostPrivateKey {
   public:
     static HostPrivateKey generate();  // throws std::runtime_error if OpenSSL fails
+    // Reads the first private key block; a public block right after it (as
+    // to_pem writes) is taken as the public half instead of deriving it.
     static Result<HostPrivateKey> from_pem(std::string_view pem);
+    // The PKCS#8 "PRIVATE KEY" block followed by the "PUBLIC KEY" block:
+    // OpenSSL's tools read the first, the module saves a scalar multiplication
+    // per login by reading both.
     SecretBytes to_pem() const;
     HostPublicKey public_key() const;
     EVP_PKEY* get() const { return key_.get(); }

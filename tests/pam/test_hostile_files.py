@@ -101,6 +101,35 @@ class HostileSecretFiles(PamTestCase):
         self.box.write_user_file("alice", "\x00\xff" * 100)
         self.assertRefused("not a pam_totp version 1 secret file")
 
+    def host_key_blocks(self, path):
+        with open(path) as f:
+            text = f.read()
+        cut = text.index("-----END PRIVATE KEY-----\n") + len("-----END PRIVATE KEY-----\n")
+        return text[:cut], text[cut:]
+
+    def rewrite_host_key(self, text):
+        with open(self.box.hostkey, "w") as f:  # keeps root:root 0600
+            f.write(text)
+
+    def test_host_key_with_its_private_block_only_still_works(self):
+        # As `openssl genpkey -algorithm X25519` writes it: the module derives
+        # the public half itself.
+        private, public = self.host_key_blocks(self.box.hostkey)
+        self.assertIn("-----BEGIN PUBLIC KEY-----", public)
+        self.rewrite_host_key(private)
+        self.box.write_user_file("alice", self.text)
+        self.assertAuth(self.box.auth(self.svc, "alice", oathtool_code(self.secret)), PAM_SUCCESS)
+
+    def test_host_key_with_a_foreign_public_block_opens_nothing(self):
+        other = os.path.join(self.box.root, "otherkeys")
+        os.mkdir(other, 0o700)
+        subprocess.run([MAKE_SECRET_FILE, "host-key", other], check=True, capture_output=True)
+        private, _ = self.host_key_blocks(self.box.hostkey)
+        _, foreign_public = self.host_key_blocks(os.path.join(other, "host.key"))
+        self.rewrite_host_key(private + foreign_public)
+        self.box.write_user_file("alice", self.text)
+        self.assertRefused("sealed to another host key")
+
     def test_unreadable_host_key_is_a_configuration_fault(self):
         self.box.write_user_file("alice", self.text)
         os.chmod(self.box.hostkey, 0o644)

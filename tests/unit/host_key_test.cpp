@@ -108,6 +108,65 @@ TEST_CASE("generated keys round-trip through PEM", "[host_key]") {
     CHECK(other.public_key().key_id() != pub.key_id());
 }
 
+TEST_CASE("host.key carries the public half after the private block", "[host_key]") {
+    const HostPrivateKey key = HostPrivateKey::generate();
+    const SecretBytes written = key.to_pem();
+    const std::string expected =
+        std::string(written.view().substr(0, written.view().find("-----BEGIN PUBLIC KEY-----"))) +
+        key.public_key().to_pem();
+    CHECK(written.view() == expected);
+
+    // OpenSSL's own reader (and so `openssl pkey -in host.key`) takes the
+    // first block and derives the same public half.
+    BIO* bio = BIO_new_mem_buf(written.data(), static_cast<int>(written.size()));
+    EVP_PKEY* by_openssl = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+    BIO_free(bio);
+    REQUIRE(by_openssl);
+    RawPublicKey derived{};
+    std::size_t len = derived.size();
+    REQUIRE(EVP_PKEY_get_raw_public_key(by_openssl, derived.data(), &len) == 1);
+    EVP_PKEY_free(by_openssl);
+    CHECK(derived == key.public_key().raw());
+
+    auto back = HostPrivateKey::from_pem(written.view());
+    REQUIRE(back.ok());
+    CHECK(back->public_key().raw() == key.public_key().raw());
+    auto sealed = seal(key.public_key(), test_util::bytes_of("0123456789"), "aad");
+    REQUIRE(sealed.ok());
+    CHECK(unseal(*back, *sealed, "aad").ok());
+}
+
+TEST_CASE("the public half stored in host.key is taken as given, and a wrong one opens nothing",
+          "[host_key]") {
+    // Alice's private block with Bob's public key (RFC 7748 section 6.1).
+    constexpr char kBobPublic[] =
+        "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f";
+    const std::string mismatched =
+        alice_private_pem() + pem("PUBLIC KEY", "302a300506032b656e032100", kBobPublic);
+    auto key = HostPrivateKey::from_pem(mismatched);
+    REQUIRE(key.ok());
+    CHECK(to_hex(key->public_key().raw()) == kBobPublic);  // not derived: no scalar multiplication
+
+    // Sealed to Alice's real public key: the key-id and the HKDF salt differ.
+    auto alice_pub = HostPublicKey::from_pem(alice_public_pem());
+    REQUIRE(alice_pub.ok());
+    auto to_alice = seal(*alice_pub, test_util::bytes_of("0123456789"), "aad");
+    REQUIRE(to_alice.ok());
+    CHECK_FALSE(unseal(*key, *to_alice, "aad").ok());
+    // Sealed to the public key the file claims: nobody holds its private half.
+    auto to_bob = seal(key->public_key(), test_util::bytes_of("0123456789"), "aad");
+    REQUIRE(to_bob.ok());
+    CHECK_FALSE(unseal(*key, *to_bob, "aad").ok());
+
+    // A damaged public block falls back to OpenSSL's reader, which ignores it
+    // and derives the right public half.
+    const std::string damaged =
+        alice_private_pem() + "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
+    auto recovered = HostPrivateKey::from_pem(damaged);
+    REQUIRE(recovered.ok());
+    CHECK(to_hex(recovered->public_key().raw()) == kAlicePublic);
+}
+
 TEST_CASE("PEM parsing refuses other key types and garbage", "[host_key]") {
     auto ed = HostPrivateKey::from_pem(ed25519_private_pem());
     REQUIRE_FALSE(ed.ok());
