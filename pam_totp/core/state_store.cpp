@@ -84,8 +84,16 @@ Status check_state_directory(const std::string& dir) {
 
 Result<LockedStateFile> LockedStateFile::open(const std::string& dir, const std::string& user) {
     if (!is_safe_file_name(user)) return Error{"user name is not usable as a state file name"};
+    return open_path(dir, dir + "/" + user);
+}
+
+Result<LockedStateFile> LockedStateFile::open_decoy(const std::string& dir) {
+    return open_path(dir, dir + "/" + kDecoyStateName);
+}
+
+Result<LockedStateFile> LockedStateFile::open_path(const std::string& dir,
+                                                   const std::string& path) {
     if (auto status = check_state_directory(dir); !status) return Error{status.error()};
-    const std::string path = dir + "/" + user;
     auto fd = open_or_create(dir, path);
     if (!fd) return Error{fd.error()};
     if (auto status = lock_with_timeout(fd->get(), path); !status) return Error{status.error()};

@@ -11,6 +11,8 @@
 
 namespace pam_totp {
 
+constexpr char kDecoyStateName[] = ".decoy";
+
 // Accepts the names a state file may be called after: no '/', not starting
 // with '.', printable ASCII, at most 256 bytes.
 bool is_safe_file_name(const std::string& name);
@@ -27,6 +29,11 @@ class LockedStateFile {
     // no valid slot and a non-zero size is refused (fail closed).
     static Result<LockedStateFile> open(const std::string& dir, const std::string& user);
 
+    // The same for <dir>/.decoy, the one state file that logins of unknown
+    // and unenrolled users write, so that they cost what a real login costs
+    // (no user's state file can start with '.').
+    static Result<LockedStateFile> open_decoy(const std::string& dir);
+
     const UserState& state() const { return state_; }
     const std::string& path() const { return path_; }
 
@@ -35,6 +42,7 @@ class LockedStateFile {
 
   private:
     LockedStateFile(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+    static Result<LockedStateFile> open_path(const std::string& dir, const std::string& path);
     Status load();
 
     UniqueFd fd_;

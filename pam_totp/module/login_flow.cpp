@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "core/code_input.h"
+#include "core/decoy_work.h"
 #include "core/host_key_files.h"
 #include "core/policy.h"
 #include "core/recovery_codes.h"
@@ -222,6 +223,31 @@ std::optional<Decision> verify_and_record(const PamHandle& pam, const ModuleOpti
     return decision;
 }
 
+// A user who cannot log in with a code (unknown, not enrolled, or refused)
+// costs what an enrolled user with a wrong code does, so the time an answer
+// takes does not tell who is enrolled (core/decoy_work.h). Configuration
+// faults are not disguised: they fail every login alike.
+bool disguise_refusal(const Enrolment& e) {
+    return !e.exists && e.failure_code == PAM_AUTH_ERR;
+}
+
+// Before the prompt: what loading the host key and unsealing the file cost.
+void open_decoy(const ModuleOptions& options) {
+    if (auto host_key = load_host_private_key(options.hostkey)) (void)unseal_decoy(*host_key);
+}
+
+// After the code: the window's HMACs and one durable state write.
+void record_decoy(const PamHandle& pam, const ModuleOptions& options, std::string_view typed) {
+    verify_decoy(static_cast<std::int64_t>(std::time(nullptr)), options.window, typed);
+    auto store = LockedStateFile::open_decoy(options.statedir);
+    if (!store) {
+        pam.log(LOG_ERR, "decoy state: " + store.error());
+        return;
+    }
+    if (auto status = store->commit(store->state()); !status)
+        pam.log(LOG_ERR, "decoy state: " + status.error());
+}
+
 }  // namespace
 
 int authenticate(const PamHandle& pam, const ModuleOptions& options) {
@@ -240,6 +266,8 @@ int authenticate(const PamHandle& pam, const ModuleOptions& options) {
         return PAM_IGNORE;
     }
 
+    if (disguise_refusal(enrolment)) open_decoy(options);
+
     // Everyone else is asked, enrolled or not, so the prompt reveals nothing.
     const int digits = enrolment.exists ? enrolment.file.header.otp.digits : kMinDigits;
     TypedCode typed = read_code(pam, options, digits);
@@ -251,7 +279,9 @@ int authenticate(const PamHandle& pam, const ModuleOptions& options) {
         pam.log(LOG_NOTICE, "no verification code for user " + *user);
         return PAM_AUTH_ERR;
     }
+    const SecretBytes code = normalize_typed_code(typed.code->view());
     if (!enrolment.exists) {
+        if (disguise_refusal(enrolment)) record_decoy(pam, options, code.view());
         // An unknown name may be a password typed into the user field: it
         // is not logged (as pam_unix does not).
         const std::string who = account ? "user " + *user : "an unknown user";
@@ -259,7 +289,6 @@ int authenticate(const PamHandle& pam, const ModuleOptions& options) {
                 "refused " + who + ": " + enrolment.refusal);
         return enrolment.failure_code;
     }
-    const SecretBytes code = normalize_typed_code(typed.code->view());
     const std::optional<Decision> decision =
         verify_and_record(pam, options, *user, enrolment, code.view());
     if (!decision) return PAM_AUTH_ERR;

@@ -84,6 +84,37 @@ class StateFile(PamTestCase):
         self.assertEqual(len(re.findall(r"\bfsync\(", calls)), 0, calls)
         self.assertEqual(len(re.findall(r"\brename", calls)), 0, calls)
 
+    def traced_attempt(self, user, code):
+        trace = os.path.join(self.box.root, "trace-" + user)
+        cmd = ["strace", "-f", "-o", trace, "-e", "trace=fdatasync,fsync,openat",
+               os.environ["PAM_DRIVER"], self.svc, user, code]
+        r = subprocess.run(cmd, env=self.box.env(), capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, PAM_AUTH_ERR, r.stdout + r.stderr)
+        with open(trace) as f:
+            calls = f.read()
+        return {"fdatasync": len(re.findall(r"\bfdatasync\(", calls)),
+                "fsync": len(re.findall(r"\bfsync\(", calls)),
+                "host key reads": calls.count(self.box.hostkey)}
+
+    @unittest.skipUnless(shutil.which("strace"), "strace not installed")
+    def test_unknown_and_unenrolled_users_cost_what_a_wrong_code_costs(self):
+        # So the time an answer takes does not tell an attacker who is enrolled.
+        self.box.add_user("carol")  # never enrolled
+        now = [oathtool_code(self.secret, at=time.time() + 30 * k) for k in (-1, 0, 1)]
+        wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in now)
+        self.assertAuth(self.box.auth(self.svc, "mallory", wrong), PAM_AUTH_ERR)  # creates the decoy
+        self.assertAuth(self.box.auth(self.svc, "alice", wrong), PAM_AUTH_ERR)    # creates alice's state
+        costs = {user: self.traced_attempt(user, wrong) for user in ("alice", "carol", "mallory")}
+        expected = {"fdatasync": 1, "fsync": 0, "host key reads": 1}
+        self.assertEqual(costs, {"alice": expected, "carol": expected, "mallory": expected})
+        # One shared root-only decoy file; none named after an unknown or unenrolled user.
+        decoy = os.path.join(self.box.statedir, ".decoy")
+        self.assertEqual(os.stat(decoy).st_mode & 0o777, 0o600)
+        self.assertFalse(os.path.exists(self.box.state_path("mallory")))
+        self.assertFalse(os.path.exists(self.box.state_path("carol")))
+        self.assertLogged("refused an unknown user: unknown user")
+        self.assertLogged("refused user carol: not enrolled")
+
 
 if __name__ == "__main__":
     main()

@@ -89,6 +89,24 @@ TEST_CASE("unsafe user names are refused before touching the file system", "[sta
     CHECK(dir.entries().empty());
 }
 
+TEST_CASE("the decoy state file is a name no user can have", "[state_store]") {
+    TempDir dir;
+    CHECK_FALSE(is_safe_file_name(kDecoyStateName));
+    check_open_refused(dir, kDecoyStateName, "user name");
+    {
+        auto decoy = LockedStateFile::open_decoy(dir.path());
+        INFO(decoy.error());
+        REQUIRE(decoy.ok());
+        CHECK(decoy->path() == dir.file(".decoy"));
+        REQUIRE(decoy->commit(decoy->state()).ok());
+        REQUIRE(decoy->commit(decoy->state()).ok());
+    }
+    auto again = LockedStateFile::open_decoy(dir.path());
+    REQUIRE(again.ok());  // both slots valid after the commits
+    CHECK(mode_of(dir.file(".decoy")) == 0600);
+    CHECK(dir.entries() == std::vector<std::string>{".decoy"});
+}
+
 TEST_CASE("a new state file is created empty and private, and keeps what is committed",
           "[state_store]") {
     TempDir dir;
