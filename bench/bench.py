@@ -23,6 +23,9 @@ import tempfile
 LIBDIR = "/usr/lib/x86_64-linux-gnu"
 SECURITY = f"{LIBDIR}/security"
 USER, UID = "bench", 20999
+# In the password database but never enrolled; and a name nobody has.
+UNENROLLED, UNENROLLED_UID = "bench2", 20998
+UNKNOWN = "stranger"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -31,16 +34,19 @@ class Sandbox:
         self.build, self.tools = build, tools
         self.root = tempfile.mkdtemp(prefix="pam_totp_bench.")
         os.chmod(self.root, 0o755)
-        self.home = self.mkdir("home", 0o755) + "/" + USER
-        os.mkdir(self.home, 0o700)
-        os.chown(self.home, UID, UID)
+        homes = self.mkdir("home", 0o755)
+        self.home = f"{homes}/{USER}"
+        for name, uid in ((USER, UID), (UNENROLLED, UNENROLLED_UID)):
+            os.mkdir(f"{homes}/{name}", 0o700)
+            os.chown(f"{homes}/{name}", uid, uid)
         self.services = self.mkdir("services", 0o755)
         self.keys = self.mkdir("keys", 0o700)
         self.key = os.urandom(20)
         with open(f"{self.root}/passwd", "w") as f:
-            f.write(f"root:x:0:0:root:/root:/bin/sh\n{USER}:x:{UID}:{UID}::{self.home}:/bin/sh\n")
+            f.write(f"root:x:0:0:root:/root:/bin/sh\n{USER}:x:{UID}:{UID}::{self.home}:/bin/sh\n"
+                    f"{UNENROLLED}:x:{UNENROLLED_UID}:{UNENROLLED_UID}::{homes}/{UNENROLLED}:/bin/sh\n")
         with open(f"{self.root}/group", "w") as f:
-            f.write(f"root:x:0:\n{USER}:x:{UID}:\n")
+            f.write(f"root:x:0:\n{USER}:x:{UID}:\n{UNENROLLED}:x:{UNENROLLED_UID}:\n")
         self.setup_pam_totp("pam_totp", build)
         for name, variant_build in variants:
             self.setup_pam_totp(name, variant_build)
@@ -111,8 +117,8 @@ class Sandbox:
         })
         return env
 
-    def run(self, service, iterations, warmup, wrapper=(), wrong=False):
-        cmd = list(wrapper) + [f"{self.tools}/pam_bench", service, USER, self.key.hex(), str(iterations),
+    def run(self, service, iterations, warmup, wrapper=(), wrong=False, user=USER):
+        cmd = list(wrapper) + [f"{self.tools}/pam_bench", service, user, self.key.hex(), str(iterations),
                                str(warmup)] + (["wrong"] if wrong else [])
         p = subprocess.run(cmd, env=self.env(), capture_output=True, text=True)
         values = dict(line.split(" ", 1) for line in p.stdout.splitlines() if " " in line)
@@ -230,18 +236,56 @@ def syscalls(build, tools, iterations):
     box = sandbox(build, tools)
     try:
         for service, _ in modules():
-            log = f"{box.root}/strace.{service}"
-            box.run(service, iterations, 0, ["strace", "-f", "-c", "-o", log])
-            counts = {}
-            with open(log) as f:
-                for line in f:
-                    m = re.match(r"\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)$", line)
-                    if m:
-                        counts[m.group(2)] = int(m.group(1))
-            durable = sum(counts.get(c, 0) for c in ("fsync", "fdatasync", "sync_file_range"))
-            renames = sum(counts.get(c, 0) for c in ("rename", "renameat", "renameat2"))
-            out[service] = {"total": sum(counts.values()) / iterations, "sync": durable / iterations,
-                            "rename": renames / iterations}
+            out[service] = strace_counts(box, service, iterations)
+    finally:
+        box.cleanup()
+    return out
+
+
+def strace_counts(box, service, iterations, **kwargs):
+    """System calls per attempt, from strace -c over `iterations` attempts."""
+    log = f"{box.root}/strace.{service}.{kwargs.get('user', USER)}"
+    box.run(service, iterations, 0, ["strace", "-f", "-c", "-o", log], **kwargs)
+    counts = {}
+    with open(log) as f:
+        for line in f:
+            m = re.match(r"\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)$", line)
+            if m:
+                counts[m.group(2)] = int(m.group(1))
+    durable = sum(counts.get(c, 0) for c in ("fsync", "fdatasync", "sync_file_range"))
+    renames = sum(counts.get(c, 0) for c in ("rename", "renameat", "renameat2"))
+    return {"total": sum(counts.values()) / iterations, "sync": durable / iterations,
+            "rename": renames / iterations}
+
+
+def refusals(build, tools, iterations, rounds):
+    """pam_totp for names that cannot log in: p50 wall time, instructions and
+    durable writes per refused attempt, to compare with an enrolled user's."""
+    out = {}
+    for label, user in (("existing user, not enrolled", UNENROLLED), ("unknown name", UNKNOWN)):
+        p50s = []
+        for _ in range(rounds):
+            box = sandbox(build, tools)
+            try:
+                p50s.append(box.run("pam_totp", iterations, 20, wrong=True, user=user)[0]["p50_us"])
+            finally:
+                box.cleanup()
+        box = sandbox(build, tools)
+        try:
+            cg = f"{box.root}/callgrind-refused"
+            box.run("pam_totp", 3, 2, ["valgrind", "--tool=callgrind", "--collect-atstart=no",
+                                       f"--callgrind-out-file={cg}"], wrong=True, user=user)
+            with open(cg) as f:
+                total = int(re.search(r"^(?:summary|totals): (\d+)", f.read(), re.M).group(1))
+            sync = strace_counts(box, "pam_totp", 20, wrong=True, user=user)["sync"]
+        finally:
+            box.cleanup()
+        out[label] = {"p50_us": statistics.median(p50s), "instr": total / 3, "sync": sync}
+    # An enrolled user's wrong codes, below the lock, once the state file exists.
+    box = sandbox(build, tools)
+    try:
+        box.run("pam_totp", 1, 0)
+        out["wrong code sync"] = strace_counts(box, "pam_totp", 4, wrong=True)["sync"]
     finally:
         box.cleanup()
     return out
@@ -301,6 +345,8 @@ def main():
     instr_wrong = callgrind_wrong(args.build, args.tools, 3)
     print("== strace", flush=True)
     sys_counts = syscalls(args.build, args.tools, 20)
+    print("== refused names", flush=True)
+    refused = refusals(args.build, args.tools, args.iterations, args.rounds)
     print("== parts", flush=True)
     part = parts(args.build, args.tools, 2000)
     print("== brute force", flush=True)
@@ -357,6 +403,21 @@ def main():
     for name, label in BREAKDOWN:
         w(f"| {label} (`{name}`) | " + " | ".join(f"{breakdown[c][name] / 1e6:.3f} M" for c in cols) + " |")
     w("| whole login, for comparison | " + " | ".join(f"{instr[c] / 1e6:.3f} M" for c in cols) + " |")
+    w("")
+    w("## Names that cannot log in cost what enrolled ones do (pam_totp)\n")
+    w("A refused name is prompted like an enrolled user and then does the same work: a decoy "
+      "unsealing with the host key, the window's HMACs and one fdatasync of `statedir/.decoy`. "
+      f"p50 over {args.rounds} rounds of {args.iterations} attempts; instructions over 3 attempts "
+      "after 2 unmeasured ones; fsync+fdatasync per attempt over 20 attempts (4 for wrong codes, below "
+      "the lock); the right-code row includes the one-time creation of the state file.\n")
+    w("| attempt | p50 | instructions | fsync+fdatasync |")
+    w("| --- | ---: | ---: | ---: |")
+    w(f"| enrolled user, right code | {wall['pam_totp']['p50_us']:.0f} us | "
+      f"{instr['pam_totp'] / 1e6:.2f} M | {sys_counts['pam_totp']['sync']:.1f} |")
+    w(f"| enrolled user, wrong code | n/a (locks after 5) | {instr_wrong['pam_totp'] / 1e6:.2f} M | "
+      f"{refused.pop('wrong code sync'):.1f} |")
+    for label, r in refused.items():
+        w(f"| {label} | {r['p50_us']:.0f} us | {r['instr'] / 1e6:.2f} M | {r['sync']:.1f} |")
     w("")
     notes = os.path.join(HERE, "notes.md")
     if os.path.exists(notes):
