@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "core/recovery_codes.h"
 #include "core/seal.h"
 #include "core/verifier.h"
 
@@ -32,6 +33,9 @@ Result<SecretBytes> unseal_decoy(const HostPrivateKey& host) {
 void verify_decoy(std::int64_t now, int window, std::string_view typed) {
     const std::array<std::uint8_t, 20> key{};
     (void)verify_totp(key, OtpParams{}, now, window, std::nullopt, typed);
+    RecoveryCodes recovery;
+    recovery.hashes.resize(kRecoveryCodeCount);
+    (void)match_recovery_code(recovery, typed, 0);
 }
 
 }  // namespace pam_totp

@@ -2,7 +2,7 @@
 // not enrolled, or whose secret file is refused), so that how long the
 // answer takes does not tell an attacker which names are enrolled: the same
 // key agreement and HMACs an enrolled user's login costs. The durable state
-// write is the third part (LockedStateFile::open_decoy).
+// write is the third part (write_decoy_state).
 #pragma once
 
 #include <cstdint>
@@ -20,8 +20,9 @@ namespace pam_totp {
 Result<SecretBytes> unseal_decoy(const HostPrivateKey& host);
 
 // Checks `typed` against a fixed key over the same window as a real TOTP
-// check (2 * window + 1 HMACs, constant time). Nobody knows the codes of
-// the all-zero key, so there is no "yes" to guess: a match is still refused.
+// check (2 * window + 1 HMACs, constant time) and against 10 recovery-code
+// hashes, as a real check does. The answer is thrown away: the caller
+// refuses the login whatever it is.
 void verify_decoy(std::int64_t now, int window, std::string_view typed);
 
 }  // namespace pam_totp

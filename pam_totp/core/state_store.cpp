@@ -82,18 +82,29 @@ Status check_state_directory(const std::string& dir) {
     return {};
 }
 
+Status write_decoy_state(const std::string& dir) {
+    if (auto status = check_state_directory(dir); !status) return status;
+    const std::string path = dir + "/" + kDecoyStateName;
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600));
+    if (!fd)
+        return Error{errno == ELOOP ? path + ": is a symbolic link" : errno_message(path, errno)};
+    const FileRules rules{.owner = ::geteuid(),
+                          .allow_root = false,
+                          .forbidden_mode = 0077,
+                          .max_size = kStateFileSize};
+    if (auto status = check_opened_file(fd.get(), path, rules); !status) return status;
+    const Slot slot = encode_slot(UserState{}, 1);
+    const ssize_t written = ::pwrite(fd.get(), slot.data(), slot.size(), 0);
+    if (written < 0) return Error{errno_message(path, errno)};
+    if (static_cast<std::size_t>(written) != slot.size()) return Error{path + ": short write"};
+    if (::fdatasync(fd.get()) != 0) return Error{errno_message(path, errno)};
+    return {};
+}
+
 Result<LockedStateFile> LockedStateFile::open(const std::string& dir, const std::string& user) {
     if (!is_safe_file_name(user)) return Error{"user name is not usable as a state file name"};
-    return open_path(dir, dir + "/" + user);
-}
-
-Result<LockedStateFile> LockedStateFile::open_decoy(const std::string& dir) {
-    return open_path(dir, dir + "/" + kDecoyStateName);
-}
-
-Result<LockedStateFile> LockedStateFile::open_path(const std::string& dir,
-                                                   const std::string& path) {
     if (auto status = check_state_directory(dir); !status) return Error{status.error()};
+    const std::string path = dir + "/" + user;
     auto fd = open_or_create(dir, path);
     if (!fd) return Error{fd.error()};
     if (auto status = lock_with_timeout(fd->get(), path); !status) return Error{status.error()};

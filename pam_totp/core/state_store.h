@@ -21,6 +21,13 @@ bool is_safe_file_name(const std::string& name);
 // in production) and not writable by group or others.
 Status check_state_directory(const std::string& dir);
 
+// Writes one slot to <dir>/.decoy and fdatasyncs it: the durable write that
+// logins of unknown and unenrolled users make, so that they cost what a real
+// login costs (no user's state file can start with '.'). The contents mean
+// nothing, so the file is never read or locked: a shared lock would let an
+// attacker who floods unknown names see which other names wait on it.
+Status write_decoy_state(const std::string& dir);
+
 class LockedStateFile {
   public:
     // Opens <dir>/<user>, creating it once (O_EXCL, fsync of file and
@@ -28,11 +35,6 @@ class LockedStateFile {
     // (regular, owner, 0600-or-stricter) and reads both slots. A file with
     // no valid slot and a non-zero size is refused (fail closed).
     static Result<LockedStateFile> open(const std::string& dir, const std::string& user);
-
-    // The same for <dir>/.decoy, the one state file that logins of unknown
-    // and unenrolled users write, so that they cost what a real login costs
-    // (no user's state file can start with '.').
-    static Result<LockedStateFile> open_decoy(const std::string& dir);
 
     const UserState& state() const { return state_; }
     const std::string& path() const { return path_; }
@@ -42,7 +44,6 @@ class LockedStateFile {
 
   private:
     LockedStateFile(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
-    static Result<LockedStateFile> open_path(const std::string& dir, const std::string& path);
     Status load();
 
     UniqueFd fd_;

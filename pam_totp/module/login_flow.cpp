@@ -25,6 +25,7 @@ constexpr char kForwardPassPrompt[] = "Password & verification code: ";
 struct Enrolment {
     bool exists = false;        // a readable, well-formed, openable secret file
     bool not_enrolled = false;  // a known user without a secret file
+    bool unsealed = false;      // the host key was loaded and tried on the file
     int failure_code = PAM_AUTH_ERR;
     std::string refusal;  // syslog reason when !exists && !not_enrolled
     ParsedSecretFile file;
@@ -65,7 +66,11 @@ Enrolment load_enrolment(const PamHandle& pam, const ModuleOptions& options,
     auto host_key = load_host_private_key(options.hostkey);
     if (!host_key) return refused(host_key.error(), PAM_AUTHINFO_UNAVAIL);
     auto payload = open_secret_file(*parsed, *host_key);
-    if (!payload) return refused("secret file " + *path + ": " + payload.error());
+    if (!payload) {
+        Enrolment e = refused("secret file " + *path + ": " + payload.error());
+        e.unsealed = true;
+        return e;
+    }
 
     if (options.debug)
         pam.log(LOG_DEBUG, "user " + user + ": opened " + *path + " (" +
@@ -231,20 +236,17 @@ bool disguise_refusal(const Enrolment& e) {
     return !e.exists && e.failure_code == PAM_AUTH_ERR;
 }
 
-// Before the prompt: what loading the host key and unsealing the file cost.
-void open_decoy(const ModuleOptions& options) {
+// Before the prompt: what loading the host key and unsealing the file cost,
+// unless a real unsealing already ran (a damaged or foreign file).
+void open_decoy(const Enrolment& e, const ModuleOptions& options) {
+    if (e.unsealed) return;
     if (auto host_key = load_host_private_key(options.hostkey)) (void)unseal_decoy(*host_key);
 }
 
-// After the code: the window's HMACs and one durable state write.
+// After the code: the HMACs of the code check and one durable write.
 void record_decoy(const PamHandle& pam, const ModuleOptions& options, std::string_view typed) {
     verify_decoy(static_cast<std::int64_t>(std::time(nullptr)), options.window, typed);
-    auto store = LockedStateFile::open_decoy(options.statedir);
-    if (!store) {
-        pam.log(LOG_ERR, "decoy state: " + store.error());
-        return;
-    }
-    if (auto status = store->commit(store->state()); !status)
+    if (auto status = write_decoy_state(options.statedir); !status)
         pam.log(LOG_ERR, "decoy state: " + status.error());
 }
 
@@ -266,7 +268,7 @@ int authenticate(const PamHandle& pam, const ModuleOptions& options) {
         return PAM_IGNORE;
     }
 
-    if (disguise_refusal(enrolment)) open_decoy(options);
+    if (disguise_refusal(enrolment)) open_decoy(enrolment, options);
 
     // Everyone else is asked, enrolled or not, so the prompt reveals nothing.
     const int digits = enrolment.exists ? enrolment.file.header.otp.digits : kMinDigits;

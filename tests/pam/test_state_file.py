@@ -79,7 +79,8 @@ class StateFile(PamTestCase):
                os.environ["PAM_DRIVER"], self.svc, "alice", oathtool_code(self.secret)]
         r = subprocess.run(cmd, env=self.box.env(), capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, PAM_SUCCESS, r.stdout + r.stderr)
-        calls = open(trace).read()
+        with open(trace) as f:
+            calls = f.read()
         self.assertEqual(len(re.findall(r"\bfdatasync\(", calls)), 1, calls)
         self.assertEqual(len(re.findall(r"\bfsync\(", calls)), 0, calls)
         self.assertEqual(len(re.findall(r"\brename", calls)), 0, calls)
@@ -97,24 +98,31 @@ class StateFile(PamTestCase):
                 "host key reads": calls.count(self.box.hostkey)}
 
     @unittest.skipUnless(shutil.which("strace"), "strace not installed")
-    def test_unknown_and_unenrolled_users_cost_what_a_wrong_code_costs(self):
-        # So the time an answer takes does not tell an attacker who is enrolled.
+    def test_refused_names_make_the_same_durable_write_and_host_key_read(self):
+        # So the time an answer takes does not tell an attacker who is enrolled:
+        # an enrolled user's wrong code, a user without a secret file, an unknown
+        # name and a damaged secret file each read the host key once and make
+        # one durable write (bench/RESULTS.md compares their instructions).
         self.box.add_user("carol")  # never enrolled
+        self.box.add_user("dave")
+        damaged = self.box.seal("dave", random_secret_hex()).replace("digits 6", "digits 7", 1)
+        self.box.write_user_file("dave", damaged)
         now = [oathtool_code(self.secret, at=time.time() + 30 * k) for k in (-1, 0, 1)]
         wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in now)
         self.assertAuth(self.box.auth(self.svc, "mallory", wrong), PAM_AUTH_ERR)  # creates the decoy
         self.assertAuth(self.box.auth(self.svc, "alice", wrong), PAM_AUTH_ERR)    # creates alice's state
-        costs = {user: self.traced_attempt(user, wrong) for user in ("alice", "carol", "mallory")}
+        users = ("alice", "carol", "mallory", "dave")
+        costs = {user: self.traced_attempt(user, wrong) for user in users}
         expected = {"fdatasync": 1, "fsync": 0, "host key reads": 1}
-        self.assertEqual(costs, {"alice": expected, "carol": expected, "mallory": expected})
-        # One shared root-only decoy file; none named after an unknown or unenrolled user.
+        self.assertEqual(costs, {user: expected for user in users})
+        # One shared root-only decoy file; none named after a refused name.
         decoy = os.path.join(self.box.statedir, ".decoy")
         self.assertEqual(os.stat(decoy).st_mode & 0o777, 0o600)
-        self.assertFalse(os.path.exists(self.box.state_path("mallory")))
-        self.assertFalse(os.path.exists(self.box.state_path("carol")))
+        for user in ("mallory", "carol", "dave"):
+            self.assertFalse(os.path.exists(self.box.state_path(user)), user)
         self.assertLogged("refused an unknown user: unknown user")
         self.assertLogged("refused user carol: not enrolled")
-
+        self.assertLogged("modified or damaged")
 
 if __name__ == "__main__":
     main()

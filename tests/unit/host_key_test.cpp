@@ -153,7 +153,8 @@ TEST_CASE("the public half stored in host.key is taken as given, and a wrong one
     auto to_alice = seal(*alice_pub, test_util::bytes_of("0123456789"), "aad");
     REQUIRE(to_alice.ok());
     CHECK_FALSE(unseal(*key, *to_alice, "aad").ok());
-    // Sealed to the public key the file claims: nobody holds its private half.
+    // Sealed to the public key the file claims: the key agreement uses Alice's
+    // private half, which does not belong to it, so the keys differ.
     auto to_bob = seal(key->public_key(), test_util::bytes_of("0123456789"), "aad");
     REQUIRE(to_bob.ok());
     CHECK_FALSE(unseal(*key, *to_bob, "aad").ok());

@@ -3,6 +3,7 @@
 #include "core/state_store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,22 +90,40 @@ TEST_CASE("unsafe user names are refused before touching the file system", "[sta
     CHECK(dir.entries().empty());
 }
 
-TEST_CASE("the decoy state file is a name no user can have", "[state_store]") {
+TEST_CASE("the decoy state file is a name no user can have, written without a lock",
+          "[state_store]") {
     TempDir dir;
     CHECK_FALSE(is_safe_file_name(kDecoyStateName));
     check_open_refused(dir, kDecoyStateName, "user name");
-    {
-        auto decoy = LockedStateFile::open_decoy(dir.path());
-        INFO(decoy.error());
-        REQUIRE(decoy.ok());
-        CHECK(decoy->path() == dir.file(".decoy"));
-        REQUIRE(decoy->commit(decoy->state()).ok());
-        REQUIRE(decoy->commit(decoy->state()).ok());
-    }
-    auto again = LockedStateFile::open_decoy(dir.path());
-    REQUIRE(again.ok());  // both slots valid after the commits
-    CHECK(mode_of(dir.file(".decoy")) == 0600);
+
+    // Another login holding an exclusive lock on it does not delay the write.
+    const std::string path = dir.file(".decoy");
+    REQUIRE(write_decoy_state(dir.path()).ok());
+    const int holder = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE(holder >= 0);
+    REQUIRE(::flock(holder, LOCK_EX) == 0);
+    const auto start = std::chrono::steady_clock::now();
+    auto written = write_decoy_state(dir.path());
+    const auto waited = std::chrono::steady_clock::now() - start;
+    ::close(holder);
+    INFO(written.error());
+    CHECK(written.ok());
+    CHECK(waited < std::chrono::seconds(1));
+    CHECK(mode_of(path) == 0600);
     CHECK(dir.entries() == std::vector<std::string>{".decoy"});
+
+    // It is held to the rules of a state file, and a symlink is not followed.
+    REQUIRE(::unlink(path.c_str()) == 0);
+    const std::string target = dir.file("target");
+    test_util::write_text(target, "", 0600);
+    REQUIRE(::symlink(target.c_str(), path.c_str()) == 0);
+    auto via_link = write_decoy_state(dir.path());
+    REQUIRE_FALSE(via_link.ok());
+    CHECK_THAT(via_link.error(), Catch::Contains("symbolic link"));
+    CHECK(test_util::read_text(target).empty());
+    REQUIRE(::unlink(path.c_str()) == 0);
+    test_util::write_text(path, "", 0644);
+    CHECK_FALSE(write_decoy_state(dir.path()).ok());
 }
 
 TEST_CASE("a new state file is created empty and private, and keeps what is committed",
