@@ -237,7 +237,8 @@ bool disguise_refusal(const Enrolment& e) {
 }
 
 // Before the prompt: what loading the host key and unsealing the file cost,
-// unless a real unsealing already ran (a damaged or foreign file).
+// unless the host key was already tried on the user's file (a damaged file,
+// or one sealed to another host key).
 void open_decoy(const Enrolment& e, const ModuleOptions& options) {
     if (e.unsealed) return;
     if (auto host_key = load_host_private_key(options.hostkey)) (void)unseal_decoy(*host_key);
