@@ -1,5 +1,6 @@
 #include "core/file_io.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,6 +9,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
+#include <memory>
+#include <string_view>
 
 #include "core/host_key.h"
 
@@ -30,14 +34,31 @@ Status write_all(int fd, std::span<const std::uint8_t> content, const std::strin
     return {};
 }
 
+constexpr std::size_t kTempRandomBytes = 8;
+
+// ".NAME.tmp-": what every temp file for `path` starts with.
+std::string temp_prefix_for(const std::string& path) {
+    return "." + path.substr(path.find_last_of('/') + 1) + ".tmp-";
+}
+
 std::string temp_name_for(const std::string& path) {
-    std::uint8_t random[8];
+    std::uint8_t random[kTempRandomBytes];
     if (RAND_bytes(random, sizeof random) != 1)
         throw std::runtime_error("the OpenSSL random generator failed");
-    const std::string dir = parent_directory(path);
-    const std::string base = path.substr(path.find_last_of('/') + 1);
-    return dir + "/." + base + ".tmp-" + to_hex(random);
+    return parent_directory(path) + "/" + temp_prefix_for(path) + to_hex(random);
 }
+
+bool is_temp_name_for(std::string_view name, const std::string& prefix) {
+    if (!name.starts_with(prefix) || name.size() != prefix.size() + 2 * kTempRandomBytes)
+        return false;
+    return name.substr(prefix.size()).find_first_not_of("0123456789abcdef") ==
+           std::string_view::npos;
+}
+
+struct DirCloser {
+    void operator()(DIR* dir) const { ::closedir(dir); }
+};
+using DirPtr = std::unique_ptr<DIR, DirCloser>;
 
 Status check_target(const std::string& path, bool replace) {
     struct stat st {};
@@ -117,9 +138,33 @@ Status fsync_directory(const std::string& dir) {
     return {};
 }
 
+int remove_stale_temp_files(const std::string& path, uid_t owner, std::chrono::seconds min_age) {
+    const int dir_fd =
+        ::open(parent_directory(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (dir_fd < 0) return 0;
+    DirPtr dir(::fdopendir(dir_fd));
+    if (!dir) {
+        ::close(dir_fd);
+        return 0;
+    }
+    const std::string prefix = temp_prefix_for(path);
+    const auto cutoff = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) -
+                        static_cast<std::time_t>(min_age.count());
+    int removed = 0;
+    while (const dirent* entry = ::readdir(dir.get())) {
+        if (!is_temp_name_for(entry->d_name, prefix)) continue;
+        struct stat st {};
+        if (::fstatat(dir_fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (!S_ISREG(st.st_mode) || st.st_uid != owner || st.st_mtime > cutoff) continue;
+        if (::unlinkat(dir_fd, entry->d_name, 0) == 0) ++removed;
+    }
+    return removed;
+}
+
 Status write_file_atomically(const std::string& path, std::span<const std::uint8_t> content,
                              const WriteRules& rules) {
     if (auto status = check_target(path, rules.replace); !status) return status;
+    remove_stale_temp_files(path, rules.uid.value_or(::geteuid()), kStaleTempAge);
     const std::string temp = temp_name_for(path);
     UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                        rules.mode & 07777));

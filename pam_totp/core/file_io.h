@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -43,9 +44,20 @@ struct WriteRules {
 // (O_CREAT|O_EXCL|O_NOFOLLOW, random name), fsyncs it, renames it over `path`
 // (or links it, when not replacing, so an existing file is never touched),
 // and fsyncs the directory. Refuses a target that is a symlink or not a
-// regular file.
+// regular file. First removes the temp files of writers that were killed
+// before their rename (remove_stale_temp_files).
 Status write_file_atomically(const std::string& path, std::span<const std::uint8_t> content,
                              const WriteRules& rules);
+
+// How old a temp file must be before it is taken for a killed writer's.
+// A live writer holds its temp file for milliseconds.
+constexpr std::chrono::seconds kStaleTempAge{600};
+
+// Removes the temp files write_file_atomically leaves next to `path` when it
+// is killed before its rename (".NAME.tmp-" and 16 hex digits): only regular
+// files owned by `owner` and older than `min_age`, never through a symlink.
+// Best effort; returns how many it removed.
+int remove_stale_temp_files(const std::string& path, uid_t owner, std::chrono::seconds min_age);
 
 // Removes `path` if it is a regular file or a symlink (never follows it).
 Status remove_file(const std::string& path);

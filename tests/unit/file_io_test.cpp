@@ -181,6 +181,37 @@ TEST_CASE("write_file_atomically creates a file with the given mode and no lefto
     CHECK(dir.entries() == std::vector<std::string>{"empty", "out", "public"});
 }
 
+TEST_CASE("a killed writer's old temp files are removed by the next write, nothing else",
+          "[file_io]") {
+    TempDir dir;
+    const std::string path = dir.file("out");
+    const auto age = [](const std::string& file, std::time_t seconds) {
+        const timespec times[2] = {{::time(nullptr) - seconds, 0}, {::time(nullptr) - seconds, 0}};
+        REQUIRE(::utimensat(AT_FDCWD, file.c_str(), times, AT_SYMLINK_NOFOLLOW) == 0);
+    };
+    const std::string stale = dir.file(".out.tmp-0123456789abcdef");
+    const std::string fresh = dir.file(".out.tmp-fedcba9876543210");  // a writer at work
+    const std::string other_name = dir.file(".other.tmp-0123456789abcdef");
+    const std::string not_hex = dir.file(".out.tmp-0123456789abcdeX");
+    const std::string stale_dir = dir.file(".out.tmp-aaaaaaaaaaaaaaaa");
+    const std::string stale_link = dir.file(".out.tmp-bbbbbbbbbbbbbbbb");
+    for (const std::string& f : {stale, fresh, other_name, not_hex})
+        test_util::write_text(f, "sealed", 0600);
+    REQUIRE(::mkdir(stale_dir.c_str(), 0700) == 0);
+    REQUIRE(::symlink(stale.c_str(), stale_link.c_str()) == 0);
+    for (const std::string& f : {stale, other_name, not_hex, stale_dir, stale_link}) age(f, 3600);
+
+    CHECK(remove_stale_temp_files(path, ::geteuid() + 1, kStaleTempAge) == 0);  // not the owner
+    REQUIRE(write(path, "new\n").ok());
+    CHECK(test_util::read_text(path) == "new\n");
+    CHECK(dir.entries() ==
+          std::vector<std::string>{".other.tmp-0123456789abcdef", ".out.tmp-0123456789abcdeX",
+                                   ".out.tmp-aaaaaaaaaaaaaaaa", ".out.tmp-bbbbbbbbbbbbbbbb",
+                                   ".out.tmp-fedcba9876543210", "out"});
+    CHECK(remove_stale_temp_files(path, ::geteuid(), kStaleTempAge) == 0);  // nothing left to do
+    CHECK(remove_stale_temp_files(path, ::geteuid(), std::chrono::seconds(-60)) == 1);  // fresh
+}
+
 TEST_CASE("write_file_atomically replaces only when asked", "[file_io]") {
     TempDir dir;
     const std::string path = dir.file("out");
