@@ -51,6 +51,29 @@ Status read_slot(int fd, std::size_t offset, Slot& slot, const std::string& path
 constexpr int kLockWaitMilliseconds = 10000;
 constexpr int kLockPollMilliseconds = 5;
 
+// Writes one slot at `offset` and makes it durable: the only write a login makes.
+Status write_slot_durably(int fd, off_t offset, const Slot& slot, const std::string& path) {
+    std::size_t written = 0;
+    while (written < slot.size()) {
+        const ssize_t n = ::pwrite(fd, slot.data() + written, slot.size() - written,
+                                   offset + static_cast<off_t>(written));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return Error{errno_message(path, errno)};
+        written += static_cast<std::size_t>(n);
+    }
+    if (::fdatasync(fd) != 0) return Error{errno_message(path, errno)};
+    return {};
+}
+
+// A state file (the decoy too) is a regular file of ours, private, no larger
+// than its two slots.
+FileRules state_file_rules() {
+    return FileRules{.owner = ::geteuid(),
+                     .allow_root = false,
+                     .forbidden_mode = 0077,
+                     .max_size = kStateFileSize};
+}
+
 Status lock_with_timeout(int fd, const std::string& path) {
     for (int waited = 0;; waited += kLockPollMilliseconds) {
         if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return {};
@@ -85,20 +108,11 @@ Status check_state_directory(const std::string& dir) {
 Status write_decoy_state(const std::string& dir) {
     if (auto status = check_state_directory(dir); !status) return status;
     const std::string path = dir + "/" + kDecoyStateName;
-    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600));
-    if (!fd)
-        return Error{errno == ELOOP ? path + ": is a symbolic link" : errno_message(path, errno)};
-    const FileRules rules{.owner = ::geteuid(),
-                          .allow_root = false,
-                          .forbidden_mode = 0077,
-                          .max_size = kStateFileSize};
-    if (auto status = check_opened_file(fd.get(), path, rules); !status) return status;
-    const Slot slot = encode_slot(UserState{}, 1);
-    const ssize_t written = ::pwrite(fd.get(), slot.data(), slot.size(), 0);
-    if (written < 0) return Error{errno_message(path, errno)};
-    if (static_cast<std::size_t>(written) != slot.size()) return Error{path + ": short write"};
-    if (::fdatasync(fd.get()) != 0) return Error{errno_message(path, errno)};
-    return {};
+    auto fd = open_or_create(dir, path);
+    if (!fd) return Error{fd.error()};
+    if (auto status = check_opened_file(fd->get(), path, state_file_rules()); !status)
+        return status;
+    return write_slot_durably(fd->get(), 0, encode_slot(UserState{}, 1), path);
 }
 
 Result<LockedStateFile> LockedStateFile::open(const std::string& dir, const std::string& user) {
@@ -108,11 +122,7 @@ Result<LockedStateFile> LockedStateFile::open(const std::string& dir, const std:
     auto fd = open_or_create(dir, path);
     if (!fd) return Error{fd.error()};
     if (auto status = lock_with_timeout(fd->get(), path); !status) return Error{status.error()};
-    const FileRules rules{.owner = ::geteuid(),
-                          .allow_root = false,
-                          .forbidden_mode = 0077,
-                          .max_size = kStateFileSize};
-    if (auto status = check_opened_file(fd->get(), path, rules); !status)
+    if (auto status = check_opened_file(fd->get(), path, state_file_rules()); !status)
         return Error{status.error()};
     LockedStateFile file(std::move(*fd), path);
     if (auto status = file.load(); !status) return Error{status.error()};
@@ -140,15 +150,7 @@ Status LockedStateFile::load() {
 Status LockedStateFile::commit(const UserState& next) {
     const Slot slot = encode_slot(next, sequence_ + 1);
     const off_t offset = static_cast<off_t>(next_slot_) * static_cast<off_t>(kSlotStride);
-    std::size_t written = 0;
-    while (written < slot.size()) {
-        const ssize_t n = ::pwrite(fd_.get(), slot.data() + written, slot.size() - written,
-                                   offset + static_cast<off_t>(written));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return Error{errno_message(path_, errno)};
-        written += static_cast<std::size_t>(n);
-    }
-    if (::fdatasync(fd_.get()) != 0) return Error{errno_message(path_, errno)};
+    if (auto status = write_slot_durably(fd_.get(), offset, slot, path_); !status) return status;
     state_ = next;
     ++sequence_;
     next_slot_ = 1 - next_slot_;
