@@ -37,8 +37,11 @@ std::string describe(const pam_totp::OtpParams& otp) {
     return text;
 }
 
-// QR code, grouped secret, URI alone on its line (for copying, or for
-// scripts, which read the secret from it).
+// URI alone on its line (for copying, or for scripts, which read the secret
+// from it), grouped secret, QR code. The QR code comes last, right above the
+// prompt, so in an 80x24 terminal the lines that scroll away are the URI and
+// then the text, never the QR code: a version 5 symbol (21 lines) leaves room
+// for the two text lines, a version 6 one (23 lines) for the prompt.
 pam_totp::Status show_secret(const Context& context, const pam_totp::SecretBytes& uri,
                              const SecretBytes& key) {
     auto qr = render_qr(uri.view(), context.options.qr);
@@ -46,19 +49,18 @@ pam_totp::Status show_secret(const Context& context, const pam_totp::SecretBytes
     std::string grouped_text = pam_totp::base32_grouped(key.span());
     const pam_totp::SecretBytes grouped = pam_totp::SecretBytes::take(grouped_text);
 
-    // Compact on purpose: every line below the QR code pushes its top
-    // further up a 24-line terminal while the prompt waits.
     auto out = pam_totp::SecretBytes::with_capacity(qr->size() + 1024);
-    out.append(qr->view());
-    out.append(context.options.qr == QrStyle::none
-                   ? "Type this secret into an authenticator app\n("
-                   : "Scan the QR code with an authenticator app, or type in this secret\n(");
-    out.append(describe(context.options.otp));
-    out.append("):\n    ");
-    out.append(grouped.view());
-    out.append("\n");
     out.append(uri.view());
     out.append("\n");
+    out.append(context.options.qr == QrStyle::none
+                   ? "Type this secret into an authenticator app\n("
+                   : "Scan the QR code below with an authenticator app, or type in this secret\n(");
+    // At most 40 + 39 columns ("(TOTP, SHA512, 8 digits, every 300 s):  ").
+    out.append(describe(context.options.otp));
+    out.append("):  ");
+    out.append(grouped.view());
+    out.append("\n");
+    out.append(qr->view());
     return write_stdout(out.view());
 }
 

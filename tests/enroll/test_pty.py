@@ -19,8 +19,9 @@ class PtyEnrolment(EnrollTestCase):
         child = self.spawn("--keydir", str(self.keydir), "--file", str(self.secret), *extra)
         child.expect(URI_RE)
         uri = child.after.strip()
-        before_prompt = child.before.replace("\r\n", "\n")
         child.expect(PROMPT)
+        # Between the URI and the prompt: the grouped secret and the QR code.
+        before_prompt = child.before.replace("\r\n", "\n")
         code = code_for_uri(uri)
         child.sendline(code)
         child.expect("Recovery codes")
@@ -41,7 +42,8 @@ class PtyEnrolment(EnrollTestCase):
         self.assertTrue(uri.startswith("otpauth://totp/"))
         self.assertRegex(uri, r"\?secret=[A-Z2-7]{32}&issuer=[^&]+&algorithm=SHA1&digits=6&period=30$")
         # The grouped secret is printed too, and it is the URI's secret.
-        grouped = re.search(r"^    ((?:[A-Z2-7]{4} ){7}[A-Z2-7]{4})$", before, re.M)
+        grouped = re.search(r"^\(TOTP, SHA1, 6 digits, every 30 s\):  ((?:[A-Z2-7]{4} ){7}[A-Z2-7]{4})$",
+                            before, re.M)
         self.assertIsNotNone(grouped, before)
         self.assertEqual(grouped.group(1).replace(" ", ""), f["secret"])
         # Echo is off: the typed code never appears on the terminal.

@@ -78,8 +78,8 @@ class QrCode(EnrollTestCase):
         child = self.spawn("--keydir", str(self.keydir), "--file", str(self.secret), *args)
         child.expect(URI_RE)
         uri = child.after.strip()
-        qr_text = child.before
         child.expect("code the app shows: ")
+        qr_text = child.before  # the QR code is drawn right above the prompt
         child.sendeof()
         rest, status = self.finish(child)
         self.assertEqual(status, 1, rest)
