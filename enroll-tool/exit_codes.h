@@ -10,6 +10,8 @@ enum class ExitCode : int {
     refused = 1,  // the user gave up, wrong codes, or an existing enrolment without --force
     usage = 2,    // unknown flag or invalid value
     system = 3,   // files, keys, users, the operating system
+    // --status: the user has no secret file (a query answers "no" with 1)
+    not_enrolled = 1,
 };
 
 struct Failure {

@@ -38,7 +38,7 @@ ExitCode run_status(const Context& context) {
     if (!contents) {
         if (auto status = write_stdout(path + ": not enrolled\n"); !status)
             return report({ExitCode::system, status.error()});
-        return ExitCode::ok;
+        return ExitCode::not_enrolled;
     }
     auto parsed = pam_totp::parse_secret_file(*contents);
     if (!parsed)

@@ -105,14 +105,16 @@ class RootForAUser(EnrollTestCase):
         self.assertIn(f"Removed {target}", r.stdout)
         self.assertFalse(target.exists())
         r = self.run_enroll("--status", "--user", name, env=env)
-        self.assertEqual((r.returncode, r.stdout), (0, f"{target}: not enrolled\n"))
+        self.assertEqual((r.returncode, r.stdout), (1, f"{target}: not enrolled\n"))
 
 
 class Status(EnrollTestCase):
 
     def test_not_enrolled(self):
+        # Exit status 1, as scripts expect of a query that answers "no"
+        # (`if totp-enroll --status --user NAME >/dev/null; then ...`).
         r = self.run_enroll("--status", "--file", str(self.secret))
-        self.assertEqual((r.returncode, r.stdout), (0, f"{self.secret}: not enrolled\n"))
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (1, f"{self.secret}: not enrolled\n", ""))
 
     def test_enrolled_needs_no_key(self):
         out, err, status, uri = self.enroll_scripted("--qr=none", "--digits", "8", "--algorithm", "SHA512",
