@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import time
 
+import pam_wrapper_dirs
 import pamtest
 
 STRESS_DRIVER = os.environ.get("STRESS_DRIVER", "")
@@ -40,6 +41,12 @@ class StressBox(pamtest.Sandbox):
     def __init__(self):
         super().__init__()
         self.service("totp", self.totp_line())
+
+    def cleanup(self):
+        # Drivers killed with SIGKILL (crash consistency) or on a timeout
+        # never ran pam_wrapper's destructor: remove their /tmp/pam.X too.
+        pam_wrapper_dirs.remove_leftovers(self.root)
+        super().cleanup()
 
     def env(self):
         env = super().env()
