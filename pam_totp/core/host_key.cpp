@@ -100,6 +100,15 @@ bool is_x25519(EVP_PKEY* key) {
     return EVP_PKEY_get_id(key) == EVP_PKEY_X25519;
 }
 
+// Given to OpenSSL instead of its default passphrase callback, which reads
+// the controlling terminal outside the PAM conversation (a console login
+// would block on it, on every attempt). Refuses, and notes that a passphrase
+// was wanted: the key is encrypted.
+int refuse_passphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* asked) {
+    *static_cast<bool*>(asked) = true;
+    return -1;
+}
+
 }  // namespace
 
 std::string to_hex(std::span<const std::uint8_t> bytes) {
@@ -150,7 +159,9 @@ Result<HostPrivateKey> HostPrivateKey::from_pem(std::string_view pem) {
     if (PKeyPtr key = parse_x25519_pem(pem)) return HostPrivateKey(std::move(key));
     BioPtr bio = memory_bio(pem);
     if (!bio) return Error{"out of memory"};
-    PKeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+    bool passphrase_asked = false;
+    PKeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, refuse_passphrase, &passphrase_asked));
+    if (!key && passphrase_asked) return Error{std::string(kEncryptedHostKeyError)};
     if (!key) return Error{"not an unencrypted PEM private key"};
     if (!is_x25519(key.get())) return Error{"not an X25519 private key"};
     return HostPrivateKey(std::move(key));

@@ -28,11 +28,17 @@ class HostPublicKey {
     RawPublicKey raw_;
 };
 
+// HostPrivateKey::from_pem's error for a passphrase-protected key: the
+// module never asks for a passphrase (OpenSSL would read the terminal).
+inline constexpr std::string_view kEncryptedHostKeyError =
+    "host key is encrypted; pam_totp needs an unencrypted key readable by root";
+
 class HostPrivateKey {
   public:
     static HostPrivateKey generate();  // throws std::runtime_error if OpenSSL fails
     // Reads the first private key block; a public block right after it (as
     // to_pem writes) is taken as the public half instead of deriving it.
+    // Never asks for a passphrase: an encrypted key is kEncryptedHostKeyError.
     static Result<HostPrivateKey> from_pem(std::string_view pem);
     // The PKCS#8 "PRIVATE KEY" block followed by the "PUBLIC KEY" block:
     // OpenSSL's tools read the first, the module saves a scalar multiplication

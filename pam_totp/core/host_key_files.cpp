@@ -1,5 +1,10 @@
 #include "core/host_key_files.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include "core/file_io.h"
 
 namespace pam_totp {
@@ -7,15 +12,29 @@ namespace {
 
 constexpr std::size_t kMaxPemSize = 16 * 1024;
 
+// The key is root's alone, so a caller without root (a screen locker, a
+// mail server running as its own user) fails with EACCES on the file or its
+// directory; say so instead of a bare "Permission denied". Checked with the
+// effective IDs, as open() does, and only after a failure.
+bool denied_for_lack_of_root(const std::string& path) {
+    if (::geteuid() == 0) return false;
+    return ::faccessat(AT_FDCWD, path.c_str(), R_OK, AT_EACCESS) != 0 && errno == EACCES;
+}
+
 }  // namespace
 
 Result<HostPrivateKey> load_host_private_key(const std::string& path) {
     auto bytes = read_checked_file(
         path, {.owner = 0, .allow_root = true, .forbidden_mode = 0077, .max_size = kMaxPemSize});
+    if (!bytes && denied_for_lack_of_root(path))
+        return Error{"pam_totp called by uid " + std::to_string(::geteuid()) +
+                     " without root; cannot read the host key " + path};
     if (!bytes) return Error{"host key " + bytes.error()};
     if (!*bytes)
         return Error{"host key " + path + " does not exist (run: totp-enroll --generate-host-key)"};
     auto key = HostPrivateKey::from_pem((*bytes)->view());
+    if (!key && key.error() == kEncryptedHostKeyError)
+        return Error{key.error() + " (" + path + ")"};
     if (!key) return Error{"host key " + path + ": " + key.error()};
     return key;
 }

@@ -12,7 +12,9 @@ constexpr char kDefaultKeyDir[] = "/etc/pam_totp";
 constexpr char kPrivateKeyName[] = "host.key";
 constexpr char kPublicKeyName[] = "host.pub";
 
-// Private key: a regular file owned by root, no access for group or others.
+// Private key: a regular file owned by root, no access for group or others,
+// not encrypted. A caller that is not root and is denied access gets
+// "pam_totp called by uid N without root; cannot read the host key PATH".
 Result<HostPrivateKey> load_host_private_key(const std::string& path);
 
 // Public key: a regular file owned by root, not writable by group or others
