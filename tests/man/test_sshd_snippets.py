@@ -70,10 +70,12 @@ def readme_snippets(keywords):
         line_no = text.count("\n", 0, m.start()) + 1
         if is_sshd_block(lines, keywords):
             snippets.append(Snippet(f"README.md line {line_no}", lines, location(prose)))
-    # Directives inline in the prose, e.g. `AuthenticationMethods keyboard-interactive`.
+    # AuthenticationMethods variants given inline ("`AuthenticationMethods
+    # keyboard-interactive` with the first recipe"). Other inline directives
+    # are mentions, e.g. of Debian's default `KbdInteractiveAuthentication no`.
     for m in re.finditer(r"`([A-Za-z]+ [^`\n]+)`", text):
         words = m.group(1).split()
-        if words[0].lower() in keywords:
+        if words[0].lower() == "authenticationmethods":
             line_no = text.count("\n", 0, m.start()) + 1
             inline.append(Snippet(f"README.md line {line_no} (inline)", [m.group(1)], "with the first recipe"))
     return snippets, inline
