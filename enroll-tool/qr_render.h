@@ -16,7 +16,8 @@ enum class QrStyle {
     // light border whatever surrounds it.
     utf8,
     // Two spaces per module with explicit black/white background colours:
-    // needs no block characters and works on any terminal colour scheme.
+    // needs no block characters and works on any terminal colour scheme, but
+    // a typical URI needs 82x41 to 90x45 (totp-enroll(1) says so).
     ansi,
     none,
 };
