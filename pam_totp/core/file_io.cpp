@@ -1,5 +1,8 @@
 #include "core/file_io.h"
 
+#include <climits>
+#include <cstdlib>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -84,6 +87,27 @@ std::string parent_directory(const std::string& path) {
     if (slash == std::string::npos) return ".";
     if (slash == 0) return "/";
     return path.substr(0, slash);
+}
+
+Status check_directory_chain(const std::string& path, const std::string& stop, uid_t owner) {
+    char resolved[PATH_MAX];
+    if (!::realpath(parent_directory(path).c_str(), resolved))
+        return Error{errno_message(parent_directory(path), errno)};
+    char resolved_stop[PATH_MAX];
+    const std::string top = ::realpath(stop.c_str(), resolved_stop) ? resolved_stop : "/";
+    const bool below_top = top == "/" || std::string_view(resolved) == top ||
+                           std::string_view(resolved).starts_with(top + "/");
+    std::string dir = resolved;
+    for (;;) {
+        struct stat st {};
+        if (::stat(dir.c_str(), &st) != 0) return Error{errno_message(dir, errno)};
+        if (st.st_uid != owner && st.st_uid != 0)
+            return Error{"directory " + dir + " is owned by uid " + std::to_string(st.st_uid) +
+                         ", not by the user or root"};
+        if (st.st_mode & 0022) return Error{"directory " + dir + " is writable by group or others"};
+        if (dir == "/" || (below_top && dir == top)) return {};
+        dir = parent_directory(dir);
+    }
 }
 
 Status check_opened_file(int fd, const std::string& path, const FileRules& rules) {

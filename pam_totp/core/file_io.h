@@ -30,6 +30,12 @@ struct FileRules {
 Result<std::optional<SecretBytes>> read_checked_file(const std::string& path,
                                                      const FileRules& rules);
 
+// sshd's StrictModes for the directories above `path`: each one from its
+// parent up to `stop` (or up to "/" when the path is not below `stop`),
+// after resolving symbolic links, is owned by `owner` or root and not
+// writable by group or others.
+Status check_directory_chain(const std::string& path, const std::string& stop, uid_t owner);
+
 // Same checks on an already opened descriptor.
 Status check_opened_file(int fd, const std::string& path, const FileRules& rules);
 

@@ -6,10 +6,17 @@ namespace pam_totp {
 namespace {
 
 constexpr std::string_view kOptionNames[] = {
-    "secret=",        "hostkey=",       "statedir=",   "optional",   "nullok",
-    "window=",        "hotp_window=",   "fail_limit=", "fail_lock=", "forward_pass",
-    "use_first_pass", "try_first_pass", "prompt=",     "echo_code",  "debug",
+    "secret=",      "hostkey=",    "statedir=",  "optional",     "nullok",         "window=",
+    "hotp_window=", "fail_limit=", "fail_lock=", "forward_pass", "use_first_pass", "try_first_pass",
+    "prompt=",      "echo_code",   "debug",      "tofu=",        "switch=",        "secret_owner=",
 };
+
+Status parse_on_off(std::string_view name, std::string_view value, bool& out) {
+    if (value != "on" && value != "off")
+        return Error{"option " + std::string(name) + " must be on or off"};
+    out = value == "on";
+    return {};
+}
 
 Status parse_int(std::string_view name, std::string_view value, int low, int high, int& out) {
     int parsed = 0;
@@ -58,6 +65,19 @@ Status apply_option(ModuleOptions& o, std::string_view arg, bool& mode_set) {
         if (name == "hotp_window") return parse_int("hotp_window=", value, 0, 100, o.hotp_window);
         if (name == "fail_limit") return parse_int("fail_limit=", value, 1, 100, o.fail_limit);
         if (name == "fail_lock") return parse_int("fail_lock=", value, 1, 900, o.fail_lock);
+        if (name == "tofu") return parse_on_off("tofu=", value, o.tofu);
+        if (name == "switch") {
+            bool on = false;
+            if (auto status = parse_on_off("switch=", value, on); !status) return status;
+            o.switch_setting = on ? SwitchSetting::on : SwitchSetting::off;
+            return {};
+        }
+        if (name == "secret_owner") {
+            if (value != "user" && value != "root")
+                return Error{"option secret_owner= must be user or root"};
+            o.root_owned_secrets = value == "root";
+            return {};
+        }
         if (name == "prompt") {
             if (value.empty() || value.size() > 200)
                 return Error{"option prompt= needs 1 to 200 characters"};
@@ -90,6 +110,10 @@ Result<ModuleOptions> parse_module_options(std::span<const std::string_view> arg
     for (std::string_view arg : args)
         if (auto status = apply_option(options, arg, mode_set); !status)
             return Error{status.error()};
+    // Root-managed files are read as root: a path through the user's home
+    // would let the user choose what root opens.
+    if (options.root_owned_secrets && options.secret.find("%h") != std::string::npos)
+        return Error{"secret_owner=root needs a secret= path outside the home (no %h)"};
     return options;
 }
 

@@ -19,6 +19,8 @@ enum class PasswordMode {
     try_first_pass,  // the code is the existing PAM_AUTHTOK if any, else prompt
 };
 
+enum class SwitchSetting { by_service, on, off };
+
 struct ModuleOptions {
     std::string secret = "%h/.pam_totp";
     std::string hostkey = "/etc/pam_totp/host.key";
@@ -32,6 +34,14 @@ struct ModuleOptions {
     std::string prompt = "Verification code: ";
     bool echo_code = false;
     bool debug = false;
+    // tofu=off: only pins made by root (totp-enroll --pin) and files carrying
+    // root's tag count; a user's first file is never trusted on its own.
+    bool tofu = true;
+    // switch=on|off: whether this service may ask for a new authenticator's
+    // code; by default every service but su, sudo, polkit and runuser.
+    SwitchSetting switch_setting = SwitchSetting::by_service;
+    // secret_owner=root: only root-owned files in root-owned directories.
+    bool root_owned_secrets = false;
 };
 
 // Every option name the parser accepts ("secret=", "optional", ...), in the

@@ -38,21 +38,8 @@ Result<SecretBytes> hkdf(const SecretBytes& shared, const RawPublicKey& eph,
     std::array<std::uint8_t, 2 * kPublicKeySize> salt{};
     std::copy(eph.begin(), eph.end(), salt.begin());
     std::copy(host.begin(), host.end(), salt.begin() + kPublicKeySize);
-    KdfPtr kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
-    KdfCtxPtr ctx(kdf ? EVP_KDF_CTX_new(kdf.get()) : nullptr);
-    if (!ctx) return Error{"HKDF unavailable"};
-    char digest[] = "SHA256";
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-                                          const_cast<std::uint8_t*>(shared.data()), shared.size()),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, salt.data(), salt.size()),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<char*>(kHkdfInfo),
-                                          sizeof kHkdfInfo - 1),
-        OSSL_PARAM_construct_end()};
-    SecretBytes key(kAesKeySize);
-    if (EVP_KDF_derive(ctx.get(), key.data(), key.size(), params) != 1) return Error{"HKDF failed"};
-    return key;
+    return hkdf_sha256(shared.span(), salt, std::string_view(kHkdfInfo, sizeof kHkdfInfo - 1),
+                       kAesKeySize);
 }
 
 Result<SecretBytes> derive_key(EVP_PKEY* own, const RawPublicKey& peer, const RawPublicKey& eph,
@@ -63,6 +50,27 @@ Result<SecretBytes> derive_key(EVP_PKEY* own, const RawPublicKey& peer, const Ra
 }
 
 }  // namespace
+
+Result<SecretBytes> hkdf_sha256(std::span<const std::uint8_t> key,
+                                std::span<const std::uint8_t> salt, std::string_view info,
+                                std::size_t length) {
+    KdfPtr kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
+    KdfCtxPtr ctx(kdf ? EVP_KDF_CTX_new(kdf.get()) : nullptr);
+    if (!ctx) return Error{"HKDF unavailable"};
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(key.data()),
+                                          key.size()),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+                                          const_cast<std::uint8_t*>(salt.data()), salt.size()),
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<char*>(info.data()),
+                                          info.size()),
+        OSSL_PARAM_construct_end()};
+    SecretBytes out(length);
+    if (EVP_KDF_derive(ctx.get(), out.data(), out.size(), params) != 1) return Error{"HKDF failed"};
+    return out;
+}
 
 Result<std::vector<std::uint8_t>> seal(const HostPublicKey& host,
                                        std::span<const std::uint8_t> plaintext,

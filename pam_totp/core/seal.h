@@ -17,6 +17,11 @@ namespace pam_totp {
 
 constexpr std::size_t kSealOverhead = 32 + 12 + 16;
 
+// HKDF-SHA256 (RFC 5869) through OpenSSL's EVP_KDF.
+Result<SecretBytes> hkdf_sha256(std::span<const std::uint8_t> key,
+                                std::span<const std::uint8_t> salt, std::string_view info,
+                                std::size_t length);
+
 Result<std::vector<std::uint8_t>> seal(const HostPublicKey& host,
                                        std::span<const std::uint8_t> plaintext,
                                        std::string_view aad);

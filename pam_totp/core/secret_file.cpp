@@ -9,11 +9,13 @@
 
 #include "core/base64.h"
 #include "core/seal.h"
+#include "core/state_record.h"
 
 namespace pam_totp {
 namespace {
 
 constexpr std::string_view kMagicLine = "pam_totp 1";
+constexpr std::string_view kTaggedMagicLine = "pam_totp 2";
 constexpr std::size_t kKeyIdLength = 16;
 constexpr std::size_t kEnrollmentIdLength = 32;
 constexpr std::size_t kMaxUserLength = 256;
@@ -159,7 +161,7 @@ std::string new_enrollment_id() {
 
 std::string format_secret_header(const SecretHeader& h) {
     std::string out;
-    out.append(kMagicLine).append("\n");
+    out.append(h.version == 2 ? kTaggedMagicLine : kMagicLine).append("\n");
     append_line(out, "user", h.user);
     append_line(out, "type", otp_type_name(h.otp.type));
     append_line(out, "algorithm", algorithm_name(h.otp.algorithm));
@@ -176,17 +178,59 @@ std::string format_secret_header(const SecretHeader& h) {
     return out;
 }
 
+namespace {
+
+Result<RootTag> parse_tag(const Line& line) {
+    // "tag UID EXPIRES HEX"
+    const std::string_view v = line.value;
+    const std::size_t first = v.find(' ');
+    const std::size_t second = first == std::string_view::npos ? first : v.find(' ', first + 1);
+    if (second == std::string_view::npos)
+        return Error{line_error(line.number, "tag must be \"UID EXPIRES HMAC\"")};
+    const auto uid = parse_number<std::uint32_t>(v.substr(0, first));
+    const auto expires = parse_number<std::int64_t>(v.substr(first + 1, second - first - 1));
+    const std::string_view hex = v.substr(second + 1);
+    if (!uid || !expires || !is_lower_hex(hex, 64))
+        return Error{line_error(line.number, "tag must be \"UID EXPIRES HMAC\"")};
+    RootTag tag;
+    tag.uid = *uid;
+    tag.expires = *expires;
+    for (std::size_t i = 0; i < tag.mac.size(); ++i)
+        tag.mac[i] =
+            static_cast<std::uint8_t>(std::stoi(std::string(hex.substr(2 * i, 2)), nullptr, 16));
+    return tag;
+}
+
+}  // namespace
+
 Result<ParsedSecretFile> parse_secret_file(std::string_view text) {
     if (text.size() > kMaxSecretFileSize)
         return Error{"file is larger than " + std::to_string(kMaxSecretFileSize) + " bytes"};
     if (text.empty()) return Error{"file is empty"};
-    if (text.substr(0, kMagicLine.size() + 1) != std::string(kMagicLine) + "\n")
-        return Error{"line 1: not a pam_totp version 1 secret file"};
+    int version = 0;
+    if (text.starts_with(std::string(kMagicLine) + "\n")) version = 1;
+    if (text.starts_with(std::string(kTaggedMagicLine) + "\n")) version = 2;
+    if (version == 0) return Error{"line 1: not a pam_totp version 1 or 2 secret file"};
     auto lines = split_lines(text);
     if (!lines) return Error{lines.error()};
-    if (lines->size() < 2) return Error{"file is truncated after line 1"};
 
     ParsedSecretFile file;
+    file.header.version = version;
+    std::string_view body = text;
+    if (version == 2) {
+        if (lines->size() < 3) return Error{"file is truncated"};
+        const Line& tag_line = lines->back();
+        if (tag_line.key != "tag")
+            return Error{line_error(tag_line.number, "a version 2 file must end with \"tag\"")};
+        auto tag = parse_tag(tag_line);
+        if (!tag) return Error{tag.error()};
+        file.tag = *tag;
+        body = text.substr(0, text.size() - (tag_line.key.size() + 1 + tag_line.value.size() + 1));
+        lines->pop_back();
+    }
+    if (lines->size() < 2) return Error{"file is truncated after line 1"};
+    file.body_hash = sha256_of(body);
+
     std::map<std::string_view, std::size_t> seen;
     for (std::size_t i = 1; i + 1 < lines->size(); ++i) {
         const Line& line = (*lines)[i];
@@ -206,7 +250,7 @@ Result<ParsedSecretFile> parse_secret_file(std::string_view text) {
         return Error{line_error(last.number, "sealed data is too short")};
     file.sealed = std::move(*sealed);
     file.aad =
-        std::string(text.substr(0, text.size() - (last.key.size() + 1 + last.value.size() + 1)));
+        std::string(body.substr(0, body.size() - (last.key.size() + 1 + last.value.size() + 1)));
     return file;
 }
 
@@ -220,10 +264,50 @@ Result<std::string> seal_secret_file(const SecretHeader& header, const SecretPay
     if (!sealed) return Error{sealed.error()};
     std::string text = aad + "sealed " + base64_encode(*sealed) + "\n";
     if (text.size() > kMaxSecretFileSize) return Error{"the secret file would exceed 4096 bytes"};
+    // Version 2 is complete only with its tag (add_root_tag checks it then).
+    if (header.version == 2) return text;
     // Round-trip through the parser: never write a file the module would refuse.
     if (auto parsed = parse_secret_file(text); !parsed)
         return Error{"internal error: " + parsed.error()};
     return text;
+}
+
+namespace {
+
+TagInput tag_input(const ParsedSecretFile& file, std::uint32_t uid, std::int64_t expires) {
+    return TagInput{.user = file.header.user,
+                    .uid = uid,
+                    .enrollment_id = file.header.enrollment_id,
+                    .created = file.header.created,
+                    .expires = expires,
+                    .body_hash = file.body_hash};
+}
+
+}  // namespace
+
+Result<std::string> add_root_tag(std::string_view text, const HostPrivateKey& host,
+                                 std::uint32_t uid, std::int64_t expires) {
+    if (!text.starts_with(std::string(kTaggedMagicLine) + "\n"))
+        return Error{"internal error: only a version 2 file takes a tag"};
+    // Parse the body as if it were untagged to read its header.
+    std::string as_v1 = std::string(kMagicLine) + std::string(text.substr(kTaggedMagicLine.size()));
+    auto body = parse_secret_file(as_v1);
+    if (!body) return Error{"internal error: " + body.error()};
+    body->body_hash = sha256_of(text);
+    auto line = format_root_tag(host, tag_input(*body, uid, expires));
+    if (!line) return Error{line.error()};
+    std::string tagged = std::string(text) + *line;
+    if (tagged.size() > kMaxSecretFileSize) return Error{"the secret file would exceed 4096 bytes"};
+    auto parsed = parse_secret_file(tagged);
+    if (!parsed || !root_tag_is_valid(*parsed, host, uid))
+        return Error{"internal error: the tagged file does not verify"};
+    return tagged;
+}
+
+bool root_tag_is_valid(const ParsedSecretFile& file, const HostPrivateKey& host,
+                       std::uint32_t uid) {
+    if (!file.tag) return false;
+    return root_tag_is_valid(host, tag_input(file, uid, file.tag->expires), *file.tag);
 }
 
 Result<SecretPayload> open_secret_file(const ParsedSecretFile& file, const HostPrivateKey& host) {

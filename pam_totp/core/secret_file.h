@@ -1,6 +1,7 @@
-// Secret file format v1 (see man pam_totp(5)): text header lines, all bound
+// Secret file format (see man pam_totp(5)): text header lines, all bound
 // into the AEAD as associated data, then one `sealed` line holding the OTP key
-// and the recovery-code hashes sealed to the host key.
+// and the recovery-code hashes sealed to the host key. Version 2 is version 1
+// plus a last `tag` line: root's HMAC over the rest (core/root_tag.h).
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include "core/otp.h"
 #include "core/recovery_codes.h"
 #include "core/result.h"
+#include "core/root_tag.h"
 #include "core/secret_bytes.h"
 
 namespace pam_totp {
@@ -23,6 +25,7 @@ constexpr std::size_t kMinKeySize = 10;      // 80 bits: google-authenticator's 
 constexpr std::size_t kMaxKeySize = 64;
 
 struct SecretHeader {
+    int version = 1;  // 2: carries root's tag
     std::string user;
     OtpParams otp;
     std::uint64_t counter = 0;  // HOTP only: the next counter the token will show
@@ -44,6 +47,8 @@ struct ParsedSecretFile {
     SecretHeader header;
     std::string aad;  // the header lines exactly as they stand in the file
     std::vector<std::uint8_t> sealed;
+    std::optional<RootTag> tag;  // version 2 only
+    Sha256 body_hash{};          // SHA-256 of every byte before the tag line
 };
 
 std::string new_enrollment_id();
@@ -58,6 +63,14 @@ Result<ParsedSecretFile> parse_secret_file(std::string_view text);
 // The complete file text.
 Result<std::string> seal_secret_file(const SecretHeader& header, const SecretPayload& payload,
                                      const HostPublicKey& host);
+
+// Appends root's tag to a version 2 file text (as seal_secret_file made it).
+Result<std::string> add_root_tag(std::string_view text, const HostPrivateKey& host,
+                                 std::uint32_t uid, std::int64_t expires);
+
+// True when `file` carries a tag that this host key made for its user, its
+// enrollment and `uid` (expiry is the caller's to judge).
+bool root_tag_is_valid(const ParsedSecretFile& file, const HostPrivateKey& host, std::uint32_t uid);
 
 // Checks the key-id, then authenticates and decrypts.
 Result<SecretPayload> open_secret_file(const ParsedSecretFile& file, const HostPrivateKey& host);

@@ -9,18 +9,23 @@
 namespace pam_totp {
 namespace {
 
-constexpr std::uint8_t kMagic[8] = {'P', 'T', 'O', 'T', 'P', 'S', '1', '\n'};
+constexpr std::uint8_t kLegacyMagic[8] = {'P', 'T', 'O', 'T', 'P', 'S', '1', '\n'};
+constexpr std::uint8_t kMagic[8] = {'P', 'T', 'O', 'T', 'P', 'S', '2', '\n'};
 constexpr std::size_t kChecksumSize = 16;
-constexpr std::size_t kBodySize = kSlotSize - kChecksumSize;
 
 // Little-endian field writer/reader over a slot.
 class Writer {
   public:
     explicit Writer(std::uint8_t* p) : p_(p) {}
+    template <std::size_t N>
+    void bytes(const std::array<std::uint8_t, N>& data) {
+        bytes(data.data(), N);
+    }
     void bytes(const std::uint8_t* data, std::size_t n) {
         std::memcpy(p_, data, n);
         p_ += n;
     }
+    void u8(std::uint8_t v) { *p_++ = v; }
     void u64(std::uint64_t v) {
         for (int i = 0; i < 8; ++i) *p_++ = static_cast<std::uint8_t>(v >> (8 * i));
     }
@@ -35,10 +40,12 @@ class Writer {
 class Reader {
   public:
     explicit Reader(const std::uint8_t* p) : p_(p) {}
-    void bytes(std::uint8_t* data, std::size_t n) {
-        std::memcpy(data, p_, n);
-        p_ += n;
+    template <std::size_t N>
+    void bytes(std::array<std::uint8_t, N>& data) {
+        std::memcpy(data.data(), p_, N);
+        p_ += N;
     }
+    std::uint8_t u8() { return *p_++; }
     std::uint64_t u64() {
         std::uint64_t v = 0;
         for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(*p_++) << (8 * i);
@@ -49,54 +56,174 @@ class Reader {
         for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(*p_++) << (8 * i);
         return v;
     }
+    // A 0/1 flag; anything else marks the slot invalid.
+    bool flag(bool& ok) {
+        const std::uint8_t v = u8();
+        if (v > 1) ok = false;
+        return v == 1;
+    }
 
   private:
     const std::uint8_t* p_;
 };
 
-void checksum(const std::uint8_t* body, std::uint8_t* out) {
+void checksum(const std::uint8_t* body, std::size_t body_size, std::uint8_t* out) {
     std::uint8_t digest[SHA256_DIGEST_LENGTH];
-    SHA256(body, kBodySize, digest);
+    SHA256(body, body_size, digest);
     std::memcpy(out, digest, kChecksumSize);
 }
 
-}  // namespace
+bool checksum_matches(std::span<const std::uint8_t> slot) {
+    const std::size_t body = slot.size() - kChecksumSize;
+    std::uint8_t expected[kChecksumSize];
+    checksum(slot.data(), body, expected);
+    return CRYPTO_memcmp(expected, slot.data() + body, kChecksumSize) == 0;
+}
 
-Slot encode_slot(const UserState& s, std::uint64_t sequence) {
-    Slot slot{};
-    Writer w(slot.data());
-    w.bytes(kMagic, sizeof kMagic);
-    w.u64(sequence);
-    w.bytes(s.enrollment_id.data(), s.enrollment_id.size());
+// The counters both versions share, in the same order.
+void write_counters(Writer& w, const UserState& s) {
+    w.bytes(s.enrollment_id);
     w.u32(s.has_last ? 1 : 0);
     w.u64(s.last_accepted);
     w.u32(s.failures);
     w.u32(s.locks);
     w.u64(static_cast<std::uint64_t>(s.locked_until));
     w.u32(s.used_recovery);
-    checksum(slot.data(), slot.data() + kBodySize);
+}
+
+bool read_counters(Reader& r, UserState& s) {
+    r.bytes(s.enrollment_id);
+    const std::uint32_t flags = r.u32();
+    if (flags > 1) return false;
+    s.has_last = flags == 1;
+    s.last_accepted = r.u64();
+    s.failures = r.u32();
+    s.locks = r.u32();
+    s.locked_until = static_cast<std::int64_t>(r.u64());
+    s.used_recovery = r.u32();
+    return true;
+}
+
+// Version 1 (128 bytes): the counters only. Read so that an upgrade keeps
+// replay positions and used recovery codes (pam_totp(5), "Migration").
+std::optional<DecodedSlot> decode_legacy_slot(std::span<const std::uint8_t> bytes) {
+    if (bytes.size() < kLegacySlotSize || !checksum_matches(bytes.first(kLegacySlotSize)))
+        return std::nullopt;
+    DecodedSlot out;
+    Reader r(bytes.data() + sizeof kLegacyMagic);
+    out.sequence = r.u64();
+    if (!read_counters(r, out.state)) return std::nullopt;
+    return out;
+}
+
+}  // namespace
+
+Sha256 sha256_of(std::string_view bytes) {
+    Sha256 out{};
+    SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), out.data());
+    return out;
+}
+
+bool is_retired(const UserState& state, const EnrollmentId& id, const Sha256& hash) {
+    bool found = false;
+    for (std::size_t i = 0; i < state.retired_count && i < kRetiredCapacity; ++i) {
+        const RetiredEnrolment& r = state.retired[i];
+        found |= CRYPTO_memcmp(r.enrollment_id.data(), id.data(), id.size()) == 0;
+        found |= CRYPTO_memcmp(r.hash.data(), hash.data(), hash.size()) == 0;
+    }
+    return found;
+}
+
+void retire(UserState& state, const EnrollmentId& id, const Sha256& hash) {
+    for (std::size_t i = 0; i < state.retired_count && i < kRetiredCapacity; ++i)
+        if (state.retired[i].enrollment_id == id && state.retired[i].hash == hash) return;
+    if (state.retired_count >= kRetiredCapacity) {
+        // Full: drop the oldest. Only root's removals and the user's own
+        // switches (each proven with the current code) add entries.
+        std::move(state.retired.begin() + 1, state.retired.end(), state.retired.begin());
+        state.retired_count = kRetiredCapacity - 1;
+    }
+    state.retired[state.retired_count++] = RetiredEnrolment{id, hash};
+}
+
+Slot encode_slot(const UserState& s, std::uint64_t sequence) {
+    Slot slot{};
+    Writer w(slot.data());
+    w.bytes(kMagic, sizeof kMagic);
+    w.u64(sequence);
+    write_counters(w, s);
+    w.u8(s.has_uid ? 1 : 0);
+    w.u32(s.uid);
+    w.u8(s.pin.present ? 1 : 0);
+    w.u8(s.pin.area);
+    w.u64(s.pin.generation);
+    w.bytes(s.pin.hash);
+    w.u32(s.pin.length);
+    w.bytes(s.pin.enrollment_id);
+    w.u64(static_cast<std::uint64_t>(s.pin.pinned_at));
+    w.u64(s.asked_generation);
+    w.u64(static_cast<std::uint64_t>(s.asked_since));
+    w.u32(s.asked_count);
+    w.u8(s.tofu_closed ? 1 : 0);
+    w.u8(s.pending.present ? 1 : 0);
+    w.bytes(s.pending.ticket);
+    w.bytes(s.pending.hash);
+    w.u32(s.pending.length);
+    w.u64(s.pending.step);
+    w.u64(s.pending.generation);
+    w.u64(static_cast<std::uint64_t>(s.pending.made_at));
+    w.u32(s.retired_count);
+    for (const RetiredEnrolment& r : s.retired) {
+        w.bytes(r.enrollment_id);
+        w.bytes(r.hash);
+    }
+    checksum(slot.data(), kSlotSize - kChecksumSize, slot.data() + kSlotSize - kChecksumSize);
     return slot;
 }
 
 std::optional<DecodedSlot> decode_slot(std::span<const std::uint8_t> bytes) {
+    if (bytes.size() >= kLegacySlotSize &&
+        std::memcmp(bytes.data(), kLegacyMagic, sizeof kLegacyMagic) == 0)
+        return decode_legacy_slot(bytes);
     if (bytes.size() < kSlotSize) return std::nullopt;
+    bytes = bytes.first(kSlotSize);
     if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) return std::nullopt;
-    std::uint8_t expected[kChecksumSize];
-    checksum(bytes.data(), expected);
-    if (CRYPTO_memcmp(expected, bytes.data() + kBodySize, kChecksumSize) != 0) return std::nullopt;
+    if (!checksum_matches(bytes)) return std::nullopt;
 
     DecodedSlot out;
+    UserState& s = out.state;
+    bool ok = true;
     Reader r(bytes.data() + sizeof kMagic);
     out.sequence = r.u64();
-    r.bytes(out.state.enrollment_id.data(), out.state.enrollment_id.size());
-    const std::uint32_t flags = r.u32();
-    if (flags > 1) return std::nullopt;
-    out.state.has_last = flags == 1;
-    out.state.last_accepted = r.u64();
-    out.state.failures = r.u32();
-    out.state.locks = r.u32();
-    out.state.locked_until = static_cast<std::int64_t>(r.u64());
-    out.state.used_recovery = r.u32();
+    ok &= read_counters(r, s);
+    s.has_uid = r.flag(ok);
+    s.uid = r.u32();
+    s.pin.present = r.flag(ok);
+    s.pin.area = r.u8();
+    s.pin.generation = r.u64();
+    r.bytes(s.pin.hash);
+    s.pin.length = r.u32();
+    r.bytes(s.pin.enrollment_id);
+    s.pin.pinned_at = static_cast<std::int64_t>(r.u64());
+    s.asked_generation = r.u64();
+    s.asked_since = static_cast<std::int64_t>(r.u64());
+    s.asked_count = r.u32();
+    s.tofu_closed = r.flag(ok);
+    s.pending.present = r.flag(ok);
+    r.bytes(s.pending.ticket);
+    r.bytes(s.pending.hash);
+    s.pending.length = r.u32();
+    s.pending.step = r.u64();
+    s.pending.generation = r.u64();
+    s.pending.made_at = static_cast<std::int64_t>(r.u64());
+    s.retired_count = r.u32();
+    for (RetiredEnrolment& retired : s.retired) {
+        r.bytes(retired.enrollment_id);
+        r.bytes(retired.hash);
+    }
+    ok &= s.pin.area <= 1 && s.pin.length <= kMaxPinSize && s.pending.length <= kMaxPinSize &&
+          s.retired_count <= kRetiredCapacity;
+    if (!ok) return std::nullopt;
     return out;
 }
 
@@ -109,9 +236,9 @@ CurrentState pick_current(std::span<const std::uint8_t> slot0,
     return {std::nullopt, 0};
 }
 
-std::optional<std::array<std::uint8_t, 16>> parse_enrollment_id(const std::string& hex) {
+std::optional<EnrollmentId> parse_enrollment_id(const std::string& hex) {
     if (hex.size() != 32) return std::nullopt;
-    std::array<std::uint8_t, 16> out{};
+    EnrollmentId out{};
     for (std::size_t i = 0; i < 16; ++i) {
         int value = 0;
         for (int k = 0; k < 2; ++k) {

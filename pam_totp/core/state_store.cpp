@@ -8,18 +8,40 @@
 #include <algorithm>
 #include <cerrno>
 
+#include <openssl/crypto.h>
+
+#include <vector>
+
 #include "core/file_io.h"
 
 namespace pam_totp {
 namespace {
 
-constexpr std::size_t kMaxNameLength = 256;
+constexpr std::size_t kMaxNameLength = 255;  // NAME_MAX
+
+Status write_all(int fd, off_t offset, std::span<const std::uint8_t> bytes,
+                 const std::string& path) {
+    std::size_t written = 0;
+    while (written < bytes.size()) {
+        const ssize_t n = ::pwrite(fd, bytes.data() + written, bytes.size() - written,
+                                   offset + static_cast<off_t>(written));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return Error{errno_message(path, errno)};
+        written += static_cast<std::size_t>(n);
+    }
+    return {};
+}
 
 Result<UniqueFd> open_or_create(const std::string& dir, const std::string& path) {
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (fd) {
-        // A new file: make its existence durable once, so later updates need
-        // only fdatasync.
+        // A new file starts with a valid empty slot, so a record with no
+        // valid slot is always damage, never a first write cut short; its
+        // existence is made durable once, so later updates need only
+        // fdatasync.
+        const Slot empty = encode_slot(UserState{}, 1);
+        if (auto status = write_all(fd.get(), 0, empty, path); !status)
+            return Error{status.error()};
         if (::fsync(fd.get()) != 0) return Error{errno_message(path, errno)};
         if (auto status = fsync_directory(dir); !status) return Error{status.error()};
         return fd;
@@ -51,18 +73,43 @@ Status read_slot(int fd, std::size_t offset, Slot& slot, const std::string& path
 constexpr int kLockWaitMilliseconds = 10000;
 constexpr int kLockPollMilliseconds = 5;
 
-// Writes one slot at `offset` and makes it durable: the only write a login makes.
-Status write_slot_durably(int fd, off_t offset, const Slot& slot, const std::string& path) {
-    std::size_t written = 0;
-    while (written < slot.size()) {
-        const ssize_t n = ::pwrite(fd, slot.data() + written, slot.size() - written,
-                                   offset + static_cast<off_t>(written));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return Error{errno_message(path, errno)};
-        written += static_cast<std::size_t>(n);
-    }
+// Writes `bytes` at `offset` and makes them durable: a slot is the only
+// write an ordinary login makes.
+Status write_durably(int fd, off_t offset, std::span<const std::uint8_t> bytes,
+                     const std::string& path) {
+    if (auto status = write_all(fd, offset, bytes, path); !status) return status;
     if (::fdatasync(fd) != 0) return Error{errno_message(path, errno)};
     return {};
+}
+
+off_t area_offset(std::uint8_t area) {
+    return static_cast<off_t>(kPinAreaOffset + area * kPinAreaStride);
+}
+
+// A pin area: a 4-byte little-endian length, then the file's bytes. The
+// bytes must be `length` long and hash to `hash`.
+Result<std::string> read_area(int fd, std::uint8_t area, std::uint32_t length, const Sha256& hash,
+                              const std::string& path) {
+    std::string bytes(4 + length, '\0');
+    std::size_t used = 0;
+    while (used < bytes.size()) {
+        const ssize_t n = ::pread(fd, bytes.data() + used, bytes.size() - used,
+                                  area_offset(area) + static_cast<off_t>(used));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return Error{errno_message(path, errno)};
+        if (n == 0) break;
+        used += static_cast<std::size_t>(n);
+    }
+    std::uint32_t stored = 0;
+    for (int i = 0; i < 4; ++i)
+        stored |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << (8 * i);
+    bytes.erase(0, 4);
+    const Sha256 actual = sha256_of(bytes);
+    if (used != 4 + static_cast<std::size_t>(length) || stored != length ||
+        CRYPTO_memcmp(actual.data(), hash.data(), hash.size()) != 0)
+        return Error{path + ": pin area " + std::to_string(area) +
+                     " does not hold the file its record names (record damaged)"};
+    return bytes;
 }
 
 // A state file (the decoy too) is a regular file of ours, private, no larger
@@ -112,7 +159,7 @@ Status write_decoy_state(const std::string& dir) {
     if (!fd) return Error{fd.error()};
     if (auto status = check_opened_file(fd->get(), path, state_file_rules()); !status)
         return status;
-    return write_slot_durably(fd->get(), 0, encode_slot(UserState{}, 1), path);
+    return write_durably(fd->get(), 0, encode_slot(UserState{}, 1), path);
 }
 
 Result<LockedStateFile> LockedStateFile::open(const std::string& dir, const std::string& user) {
@@ -121,10 +168,28 @@ Result<LockedStateFile> LockedStateFile::open(const std::string& dir, const std:
     const std::string path = dir + "/" + user;
     auto fd = open_or_create(dir, path);
     if (!fd) return Error{fd.error()};
-    if (auto status = lock_with_timeout(fd->get(), path); !status) return Error{status.error()};
-    if (auto status = check_opened_file(fd->get(), path, state_file_rules()); !status)
+    return lock_and_load(std::move(*fd), path);
+}
+
+Result<std::optional<LockedStateFile>> LockedStateFile::open_existing(const std::string& dir,
+                                                                      const std::string& user) {
+    if (!is_safe_file_name(user)) return Error{"user name is not usable as a state file name"};
+    if (auto status = check_state_directory(dir); !status) return Error{status.error()};
+    const std::string path = dir + "/" + user;
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    if (!fd && errno == ENOENT) return std::optional<LockedStateFile>();
+    if (!fd)
+        return Error{errno == ELOOP ? path + ": is a symbolic link" : errno_message(path, errno)};
+    auto file = lock_and_load(std::move(fd), path);
+    if (!file) return Error{file.error()};
+    return std::optional<LockedStateFile>(std::move(*file));
+}
+
+Result<LockedStateFile> LockedStateFile::lock_and_load(UniqueFd fd, const std::string& path) {
+    if (auto status = lock_with_timeout(fd.get(), path); !status) return Error{status.error()};
+    if (auto status = check_opened_file(fd.get(), path, state_file_rules()); !status)
         return Error{status.error()};
-    LockedStateFile file(std::move(*fd), path);
+    LockedStateFile file(std::move(fd), path);
     if (auto status = file.load(); !status) return Error{status.error()};
     return file;
 }
@@ -139,18 +204,41 @@ Status LockedStateFile::load() {
     const CurrentState current = pick_current(slot0, slot1);
     if (!current.current)
         return Error{path_ +
-                     ": state file is corrupt (no valid slot); remove it to reset this user's "
-                     "replay and lock state"};
+                     ": record is damaged (no valid slot); logins fail until an administrator "
+                     "checks the user's file and runs totp-enroll --pin --user NAME"};
     state_ = current.current->state;
     sequence_ = current.current->sequence;
     next_slot_ = current.next_slot;
     return {};
 }
 
+Result<std::string> LockedStateFile::pinned_file() const {
+    if (!state_.pin.present) return std::string();
+    return read_area(fd_.get(), state_.pin.area, state_.pin.length, state_.pin.hash, path_);
+}
+
+Result<std::string> LockedStateFile::pending_file() const {
+    if (!state_.pending.present) return std::string();
+    return read_area(fd_.get(), free_area(), state_.pending.length, state_.pending.hash, path_);
+}
+
+std::uint8_t LockedStateFile::free_area() const {
+    return state_.pin.present ? static_cast<std::uint8_t>(1 - state_.pin.area) : 0;
+}
+
+Status LockedStateFile::stage_pin(std::string_view file) {
+    if (file.size() > kMaxPinSize) return Error{"a pinned file is at most 4096 bytes"};
+    std::vector<std::uint8_t> area(4 + file.size());
+    for (int i = 0; i < 4; ++i)
+        area[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(file.size() >> (8 * i));
+    std::copy(file.begin(), file.end(), area.begin() + 4);
+    return write_durably(fd_.get(), area_offset(free_area()), area, path_);
+}
+
 Status LockedStateFile::commit(const UserState& next) {
     const Slot slot = encode_slot(next, sequence_ + 1);
     const off_t offset = static_cast<off_t>(next_slot_) * static_cast<off_t>(kSlotStride);
-    if (auto status = write_slot_durably(fd_.get(), offset, slot, path_); !status) return status;
+    if (auto status = write_durably(fd_.get(), offset, slot, path_); !status) return status;
     state_ = next;
     ++sequence_;
     next_slot_ = 1 - next_slot_;

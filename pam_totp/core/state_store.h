@@ -1,9 +1,12 @@
-// The per-user state file: two fixed slots, flock held from read to write,
-// one pwrite + fdatasync per update (see pam_totp(5), "State file").
+// The per-user record file: two fixed slots and two pin areas, flock held
+// from read to write, one pwrite + fdatasync per ordinary update, two when
+// the pin changes (see pam_totp(5), "Record file").
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 #include "core/state_record.h"
@@ -35,15 +38,32 @@ class LockedStateFile {
     // (regular, owner, 0600-or-stricter) and reads both slots. A file with
     // no valid slot and a non-zero size is refused (fail closed).
     static Result<LockedStateFile> open(const std::string& dir, const std::string& user);
+    // The same for a record that already exists; nullopt when there is none
+    // (reading never creates a file for a user who may not be enrolled).
+    static Result<std::optional<LockedStateFile>> open_existing(const std::string& dir,
+                                                                const std::string& user);
 
     const UserState& state() const { return state_; }
     const std::string& path() const { return path_; }
+
+    // The pinned secret file's bytes ("" without a pin). An area whose bytes
+    // do not hash to what the slot names is an error: never another file.
+    Result<std::string> pinned_file() const;
+    // The file a pending switch staged in the inactive area ("" without one).
+    Result<std::string> pending_file() const;
+
+    // The area a new pin goes to: the one the current pin does not use.
+    std::uint8_t free_area() const;
+    // Writes `file` into free_area() and fdatasyncs it; the slot written
+    // next decides whether it becomes the pin (2 fdatasyncs per pin change).
+    Status stage_pin(std::string_view file);
 
     // Writes `next` into the older slot with sequence+1 and fdatasyncs.
     Status commit(const UserState& next);
 
   private:
     LockedStateFile(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+    static Result<LockedStateFile> lock_and_load(UniqueFd fd, const std::string& path);
     Status load();
 
     UniqueFd fd_;

@@ -2,7 +2,8 @@
 
 #include <syslog.h>
 
-#include <ctime>
+#include <algorithm>
+#include <iterator>
 
 #include "core/code_input.h"
 #include "core/decoy_work.h"
@@ -12,6 +13,8 @@
 #include "core/secret_file.h"
 #include "core/state_store.h"
 #include "core/verifier.h"
+#include "module/enrolment_source.h"
+#include "module/switch_flow.h"
 #include "module/user_account.h"
 
 namespace pam_totp {
@@ -20,69 +23,6 @@ namespace {
 constexpr char kReplayMessage[] =
     "This code was already used. If that was not you, change your password.";
 constexpr char kForwardPassPrompt[] = "Password & verification code: ";
-
-// What we know about the user's enrolment before asking anything.
-struct Enrolment {
-    bool exists = false;        // a readable, well-formed, openable secret file
-    bool not_enrolled = false;  // a known user without a secret file
-    bool unsealed = false;      // the host key was loaded and tried on the file
-    int failure_code = PAM_AUTH_ERR;
-    std::string refusal;  // syslog reason when !exists && !not_enrolled
-    ParsedSecretFile file;
-    SecretPayload payload;
-};
-
-Enrolment refused(std::string reason, int code = PAM_AUTH_ERR) {
-    Enrolment e;
-    e.refusal = std::move(reason);
-    e.failure_code = code;
-    return e;
-}
-
-Enrolment load_enrolment(const PamHandle& pam, const ModuleOptions& options,
-                         const std::string& user, const std::optional<Account>& account) {
-    if (!account) return refused("unknown user");
-    // NSS may map "Alice" to "alice"; %u and the state file must then not
-    // see a different name than the password module does.
-    if (account->name != user)
-        return refused("user name is not the canonical \"" + account->name +
-                       "\" of the password database");
-    auto path = expand_secret_path(options.secret, user, account->home);
-    if (!path) return refused("secret path: " + path.error(), PAM_AUTHINFO_UNAVAIL);
-    SecretFileRead read = read_secret_file_as(pam.get(), *account, *path);
-    if (read.state == SecretFileState::missing) {
-        Enrolment e;
-        e.not_enrolled = true;
-        e.refusal = "not enrolled (no " + *path + ")";
-        return e;
-    }
-    if (read.state == SecretFileState::refused)
-        return refused("secret file refused: " + read.reason);
-
-    auto parsed = parse_secret_file(read.content.view());
-    if (!parsed) return refused("secret file " + *path + ": " + parsed.error());
-    if (parsed->header.user != user)
-        return refused("secret file " + *path + " belongs to user \"" + parsed->header.user + "\"");
-    auto host_key = load_host_private_key(options.hostkey);
-    if (!host_key) return refused(host_key.error(), PAM_AUTHINFO_UNAVAIL);
-    auto payload = open_secret_file(*parsed, *host_key);
-    if (!payload) {
-        Enrolment e = refused("secret file " + *path + ": " + payload.error());
-        e.unsealed = true;
-        return e;
-    }
-
-    if (options.debug)
-        pam.log(LOG_DEBUG, "user " + user + ": opened " + *path + " (" +
-                               std::string(otp_type_name(parsed->header.otp.type)) + ", " +
-                               std::string(algorithm_name(parsed->header.otp.algorithm)) + ", " +
-                               std::to_string(parsed->header.otp.digits) + " digits)");
-    Enrolment e;
-    e.exists = true;
-    e.file = std::move(*parsed);
-    e.payload = std::move(*payload);
-    return e;
-}
 
 // A one-time code or a recovery code, by shape alone.
 bool could_be_code(std::string_view token, int digits) {
@@ -133,21 +73,22 @@ TypedCode read_code(const PamHandle& pam, const ModuleOptions& options, int digi
     return typed;
 }
 
-Attempt judge(const Enrolment& e, const ModuleOptions& options, const UserState& state,
+Attempt judge(const OpenedFile& file, const ModuleOptions& options, const UserState& state,
               std::int64_t now, std::string_view typed) {
-    const OtpParams& otp = e.file.header.otp;
-    const std::span<const std::uint8_t> key = e.payload.key.span();
+    const OtpParams& otp = file.parsed.header.otp;
+    const std::span<const std::uint8_t> key = file.payload.key.span();
     Attempt attempt;
     if (otp.type == OtpType::totp) {
         attempt.otp =
             verify_totp(key, otp, now, options.window,
                         state.has_last ? std::optional(state.last_accepted) : std::nullopt, typed);
     } else {
-        const std::uint64_t next = state.has_last ? state.last_accepted + 1 : e.file.header.counter;
+        const std::uint64_t next =
+            state.has_last ? state.last_accepted + 1 : file.parsed.header.counter;
         attempt.otp = verify_hotp(key, otp, next, options.hotp_window, typed);
     }
-    attempt.recovery = match_recovery_code(e.payload.recovery, typed, state.used_recovery);
-    attempt.recovery_total = static_cast<int>(e.payload.recovery.hashes.size());
+    attempt.recovery = match_recovery_code(file.payload.recovery, typed, state.used_recovery);
+    attempt.recovery_total = static_cast<int>(file.payload.recovery.hashes.size());
     return attempt;
 }
 
@@ -189,71 +130,174 @@ int report(const PamHandle& pam, const std::string& user, const Decision& d,
     return PAM_AUTH_ERR;
 }
 
-// Under the state file's lock: judge the code and store the new state (one
-// fdatasync). The lock spans read-to-write, so two logins with one code
-// cannot both succeed; it is released before the caller talks to the client,
-// so a stalled client cannot hold up the user's other logins.
-std::optional<Decision> verify_and_record(const PamHandle& pam, const ModuleOptions& options,
-                                          const std::string& user, const Enrolment& e,
-                                          std::string_view typed) {
+// The record as it is to be judged against `file`: when `file` becomes the
+// pin in this write (first use, root's tag, root-managed), its counters start
+// afresh unless a version 1 state of the same enrolment is being migrated;
+// failures and locks always carry over, so no file change lifts a lock.
+UserState state_for_adoption(const UserState& stored, const OpenedFile& file,
+                             const EnrollmentId& id, std::uint8_t area, std::int64_t now) {
+    UserState next = stored;
+    const bool migrating = !stored.pin.present && stored.enrollment_id == id;
+    if (!migrating) {
+        next.has_last = false;
+        next.last_accepted = 0;
+        next.used_recovery = 0;
+    }
+    if (stored.pin.present) retire(next, stored.pin.enrollment_id, stored.pin.hash);
+    next.enrollment_id = id;
+    next.pin = PinRef{.present = true,
+                      .area = area,
+                      .generation = stored.pin.generation + 1,
+                      .hash = file.hash,
+                      .length = static_cast<std::uint32_t>(file.bytes.size()),
+                      .enrollment_id = id,
+                      .pinned_at = now};
+    next.pending = PendingSwitch{};
+    next.asked_count = 0;
+    next.tofu_closed = false;
+    return next;
+}
+
+// su, sudo and polkit talk to the user through the user's own session, so
+// malware there could relay the user's code and answer the second prompt
+// with its own authenticator: they switch only with an explicit switch=on.
+bool service_may_switch(const PamHandle& pam, const ModuleOptions& options) {
+    if (options.switch_setting == SwitchSetting::on) return true;
+    if (options.switch_setting == SwitchSetting::off) return false;
+    const auto service = pam.service();
+    static constexpr std::string_view kRelayable[] = {"su",       "su-l",    "sudo",     "sudo-i",
+                                                      "polkit-1", "runuser", "runuser-l"};
+    return !service || std::find(std::begin(kRelayable), std::end(kRelayable), *service) ==
+                           std::end(kRelayable);
+}
+
+// Whether the second prompt may be shown after a right code, and the
+// bookkeeping that caps it: kMaxSwitchPrompts per pin generation and day,
+// however often the file is re-sealed.
+SwitchOffer switch_offer(const PamHandle& pam, const ModuleOptions& options, UserState& next,
+                         std::int64_t now) {
+    if (!service_may_switch(pam, options)) return SwitchOffer::disabled;
+    if (options.password_mode != PasswordMode::prompt) return SwitchOffer::single_prompt;
+    if (next.asked_generation != next.pin.generation ||
+        now - next.asked_since >= kSwitchPromptPeriod || now < next.asked_since) {
+        next.asked_generation = next.pin.generation;
+        next.asked_since = now;
+        next.asked_count = 0;
+    }
+    if (next.asked_count >= kMaxSwitchPrompts) return SwitchOffer::capped;
+    ++next.asked_count;
+    return SwitchOffer::ask;
+}
+
+struct Judgement {
+    Decision decision;
+    SwitchOffer offer = SwitchOffer::disabled;
+};
+
+// Under the record's lock: check that the pin is still the one planned
+// with, adopt a file root vouches for (or the first one), judge the code
+// and store the new state (one fdatasync; two when the pin changes). The
+// lock spans read-to-write, so two logins with one code cannot both
+// succeed; it is released before the caller talks to the client, so a
+// stalled client cannot hold up the user's other logins.
+std::optional<Judgement> verify_and_record(const PamHandle& pam, const ModuleOptions& options,
+                                           const std::string& user, const Account& account,
+                                           const LoginPlan& plan, std::string_view typed,
+                                           std::int64_t now) {
     auto store = LockedStateFile::open(options.statedir, user);
     if (!store) {
         pam.log(LOG_ERR, "state for user " + user + ": " + store.error());
         return std::nullopt;
     }
-    const auto enrollment_id = parse_enrollment_id(e.file.header.enrollment_id);
-    if (!enrollment_id) return std::nullopt;  // parse_secret_file guarantees the form
-    UserState state = state_for_enrollment(store->state(), *enrollment_id);
-    if (!state.has_last && e.file.header.used_step) {
+    if (!(store->state().pin == plan.snapshot.pin)) {
+        pam.log(LOG_WARNING, "user " + user + ": the pinned enrolment changed during the login");
+        return std::nullopt;
+    }
+    const OpenedFile& file = *plan.judged();
+    const auto id = parse_enrollment_id(file.parsed.header.enrollment_id);
+    if (!id) return std::nullopt;  // parse_secret_file guarantees the form
+    UserState state = store->state();
+    const bool adopting = plan.decision == PinDecision::adopt_now;
+    if (adopting) {
+        if (auto staged = store->stage_pin(file.bytes); !staged) {
+            pam.log(LOG_ERR, "cannot pin the enrolment of user " + user + ": " + staged.error());
+            return std::nullopt;
+        }
+        state = state_for_adoption(state, file, *id, store->free_area(), now);
+    }
+    state.has_uid = true;
+    state.uid = static_cast<std::uint32_t>(account.uid);
+    // A switch that pam_setcred never completed expires; a younger one
+    // stays, so other logins (an attacker's failing `su`) cannot drop it.
+    if (state.pending.present &&
+        (now - state.pending.made_at > kPendingSwitchLifetime || now < state.pending.made_at))
+        state.pending = PendingSwitch{};
+    if (!state.has_last && file.parsed.header.used_step) {
         // The confirmation code typed at enrolment counts as used.
         state.has_last = true;
-        state.last_accepted = *e.file.header.used_step;
+        state.last_accepted = *file.parsed.header.used_step;
     }
-    const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
     const ThrottlePolicy policy{static_cast<std::uint32_t>(options.fail_limit), options.fail_lock,
                                 kMaxLockSeconds};
-    const Decision decision = decide(state, judge(e, options, state, now, typed), policy, now);
+    Judgement verdict;
+    verdict.decision = decide(state, judge(file, options, state, now, typed), policy, now);
+    const Outcome outcome = verdict.decision.outcome;
+    if (plan.decision == PinDecision::offer_switch &&
+        (outcome == Outcome::accepted || outcome == Outcome::accepted_recovery))
+        verdict.offer = switch_offer(pam, options, verdict.decision.next, now);
     if (options.debug)
         pam.log(LOG_DEBUG, "user " + user + ": state " + store->path() + ", " +
-                               std::to_string(decision.next.failures) + " failures, " +
-                               std::to_string(decision.next.locks) + " locks");
+                               std::to_string(verdict.decision.next.failures) + " failures, " +
+                               std::to_string(verdict.decision.next.locks) + " locks");
 
-    if (!(decision.next == store->state())) {
-        if (auto status = store->commit(decision.next); !status) {
+    if (!(verdict.decision.next == store->state())) {
+        if (auto status = store->commit(verdict.decision.next); !status) {
             // Without a durable record replay protection would be lost.
             pam.log(LOG_ERR, "cannot record state for user " + user + ": " + status.error());
             return std::nullopt;
         }
     }
-    return decision;
+    if (adopting)
+        pam.log(LOG_NOTICE, "user " + user + ": pinned the enrolment in " + plan.path +
+                                " (enrollment-id " + file.parsed.header.enrollment_id + ")");
+    return verdict;
 }
 
 // A user who cannot log in with a code (unknown, not enrolled, or refused)
 // costs what an enrolled user with a wrong code does, so the time an answer
 // takes does not tell who is enrolled (core/decoy_work.h). Configuration
 // faults are not disguised: they fail every login alike.
-bool disguise_refusal(const Enrolment& e) {
-    return !e.exists && e.failure_code == PAM_AUTH_ERR;
+bool disguise_refusal(const LoginPlan& plan) {
+    return !plan.judged() && plan.failure_code == PAM_AUTH_ERR;
 }
 
 // Before the prompt: what loading the host key and unsealing the file cost,
-// unless the host key was already tried on the user's file (a damaged file,
-// or one sealed to another host key).
-void open_decoy(const Enrolment& e, const ModuleOptions& options) {
-    if (e.unsealed) return;
+// unless the host key was already tried on the user's file.
+void open_decoy(const LoginPlan& plan, const ModuleOptions& options) {
+    if (plan.unsealed) return;
     if (auto host_key = load_host_private_key(options.hostkey)) (void)unseal_decoy(*host_key);
 }
 
 // After the code: the HMACs of the code check and one durable write.
-void record_decoy(const PamHandle& pam, const ModuleOptions& options, std::string_view typed) {
-    verify_decoy(static_cast<std::int64_t>(std::time(nullptr)), options.window, typed);
+void record_decoy(const PamHandle& pam, const ModuleOptions& options, std::int64_t now,
+                  std::string_view typed) {
+    verify_decoy(now, options.window, typed);
     if (auto status = write_decoy_state(options.statedir); !status)
         pam.log(LOG_ERR, "decoy state: " + status.error());
 }
 
+LoginPlan unknown_user_plan() {
+    LoginPlan plan;
+    plan.note = "unknown user";
+    return plan;
+}
+
 }  // namespace
 
-int authenticate(const PamHandle& pam, const ModuleOptions& options) {
+int authenticate(const PamHandle& pam, const ModuleOptions& options, std::int64_t now) {
+    // Only this module sets the switch ticket, and only after this point;
+    // one that arrives from elsewhere (pam_env's user files) is dropped.
+    pam.unset_env(kSwitchTicketVariable);
     int status = PAM_SUCCESS;
     const auto user = pam.user(status);
     if (!user) {
@@ -261,18 +305,29 @@ int authenticate(const PamHandle& pam, const ModuleOptions& options) {
         return status == PAM_CONV_ERR ? PAM_CONV_ERR : PAM_USER_UNKNOWN;
     }
     const std::optional<Account> account = find_account(*user);
-    Enrolment enrolment = load_enrolment(pam, options, *user, account);
-
-    if (enrolment.not_enrolled && options.optional) {
-        if (options.debug)
-            pam.log(LOG_DEBUG, "user " + *user + " " + enrolment.refusal + ", optional: ignored");
-        return PAM_IGNORE;
+    LoginPlan plan = unknown_user_plan();
+    if (account && account->name != *user) {
+        // NSS may map "Alice" to "alice"; %u and the record must then not
+        // see a different name than the password module does.
+        plan.note =
+            "user name is not the canonical \"" + account->name + "\" of the password database";
+    } else if (account) {
+        plan = plan_login(pam, options, *user, *account, now);
     }
 
-    if (disguise_refusal(enrolment)) open_decoy(enrolment, options);
+    if (plan.decision == PinDecision::not_enrolled && options.optional) {
+        if (options.debug)
+            pam.log(LOG_DEBUG,
+                    "user " + *user + " not enrolled (" + plan.note + "), optional: ignored");
+        return PAM_IGNORE;
+    }
+    if (plan.judged() && !plan.note.empty())
+        pam.log(LOG_NOTICE, "user " + *user + ": " + plan.note + "; checking the pinned enrolment");
+
+    if (disguise_refusal(plan)) open_decoy(plan, options);
 
     // Everyone else is asked, enrolled or not, so the prompt reveals nothing.
-    const int digits = enrolment.exists ? enrolment.file.header.otp.digits : kMinDigits;
+    const int digits = plan.judged() ? plan.judged()->parsed.header.otp.digits : kMinDigits;
     TypedCode typed = read_code(pam, options, digits);
     if (!typed.code) {
         if (typed.status == PAM_CONV_ERR || typed.status == PAM_BUF_ERR) {
@@ -283,19 +338,25 @@ int authenticate(const PamHandle& pam, const ModuleOptions& options) {
         return PAM_AUTH_ERR;
     }
     const SecretBytes code = normalize_typed_code(typed.code->view());
-    if (!enrolment.exists) {
-        if (disguise_refusal(enrolment)) record_decoy(pam, options, code.view());
+    if (!plan.judged()) {
+        if (disguise_refusal(plan)) record_decoy(pam, options, now, code.view());
         // An unknown name may be a password typed into the user field: it
         // is not logged (as pam_unix does not).
         const std::string who = account ? "user " + *user : "an unknown user";
-        pam.log(enrolment.not_enrolled ? LOG_NOTICE : LOG_ERR,
-                "refused " + who + ": " + enrolment.refusal);
-        return enrolment.failure_code;
+        const bool not_enrolled = plan.decision == PinDecision::not_enrolled;
+        pam.log(not_enrolled ? LOG_NOTICE : LOG_ERR,
+                "refused " + who + ": " +
+                    (not_enrolled ? "not enrolled (" + plan.note + ")" : plan.note));
+        return plan.failure_code;
     }
-    const std::optional<Decision> decision =
-        verify_and_record(pam, options, *user, enrolment, code.view());
-    if (!decision) return PAM_AUTH_ERR;
-    return report(pam, *user, *decision, static_cast<std::uint32_t>(options.fail_limit));
+    const std::optional<Judgement> verdict =
+        verify_and_record(pam, options, *user, *account, plan, code.view(), now);
+    if (!verdict) return PAM_AUTH_ERR;
+    const int result =
+        report(pam, *user, verdict->decision, static_cast<std::uint32_t>(options.fail_limit));
+    if (result == PAM_SUCCESS && plan.decision == PinDecision::offer_switch)
+        offer_switch(pam, *user, options, plan, verdict->offer, code.view(), now);
+    return result;
 }
 
 }  // namespace pam_totp

@@ -2,6 +2,8 @@
 // core decides, what the user is told and what syslog records.
 #pragma once
 
+#include <cstdint>
+
 #include "core/module_options.h"
 #include "module/pam_handle.h"
 
@@ -9,6 +11,7 @@ namespace pam_totp {
 
 // Returns a PAM code; never PAM_SUCCESS unless a fresh code or an unused
 // recovery code was accepted and the new state is durably stored.
-int authenticate(const PamHandle& pam, const ModuleOptions& options);
+// `now` is taken once at the entry point (unix seconds).
+int authenticate(const PamHandle& pam, const ModuleOptions& options, std::int64_t now);
 
 }  // namespace pam_totp

@@ -5,10 +5,12 @@
 #include <security/pam_modules.h>
 #include <syslog.h>
 
+#include <ctime>
 #include <exception>
 
 #include "core/module_options.h"
 #include "module/login_flow.h"
+#include "module/switch_flow.h"
 
 extern "C" {
 
@@ -20,7 +22,8 @@ __attribute__((visibility("default"))) int pam_sm_authenticate(pam_handle_t* pam
             pam_syslog(pamh, LOG_ERR, "configuration error: %s", options.error().c_str());
             return PAM_SERVICE_ERR;
         }
-        return pam_totp::authenticate(pam_totp::PamHandle(pamh, flags), *options);
+        const auto now = static_cast<std::int64_t>(std::time(nullptr));
+        return pam_totp::authenticate(pam_totp::PamHandle(pamh, flags), *options, now);
     } catch (const std::exception& e) {
         pam_syslog(pamh, LOG_ERR, "internal error: %s", e.what());
     } catch (...) {
@@ -29,7 +32,26 @@ __attribute__((visibility("default"))) int pam_sm_authenticate(pam_handle_t* pam
     return PAM_SERVICE_ERR;
 }
 
-__attribute__((visibility("default"))) int pam_sm_setcred(pam_handle_t*, int, int, const char**) {
+// Called by sshd, login, su and sudo only after the whole auth stack
+// succeeded: the moment a confirmed new authenticator may replace the pin.
+// Always PAM_SUCCESS: the login itself was already decided.
+__attribute__((visibility("default"))) int pam_sm_setcred(pam_handle_t* pamh, int flags, int argc,
+                                                          const char** argv) {
+    try {
+        const pam_totp::PamHandle pam(pamh, flags);
+        auto options = pam_totp::parse_module_options(argc, argv);
+        if (!options || !(flags & (PAM_ESTABLISH_CRED | PAM_REINITIALIZE_CRED))) {
+            // Never leave the ticket for the session's environment.
+            pam.unset_env(pam_totp::kSwitchTicketVariable);
+            return PAM_SUCCESS;
+        }
+        const auto now = static_cast<std::int64_t>(std::time(nullptr));
+        pam_totp::commit_pending_switch(pam, *options, now);
+    } catch (const std::exception& e) {
+        pam_syslog(pamh, LOG_ERR, "internal error: %s", e.what());
+    } catch (...) {
+        pam_syslog(pamh, LOG_ERR, "internal error");
+    }
     return PAM_SUCCESS;
 }
 

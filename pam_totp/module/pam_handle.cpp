@@ -44,6 +44,12 @@ std::optional<std::string> PamHandle::user(int& status) const {
     return std::string(name);
 }
 
+std::optional<std::string> PamHandle::service() const {
+    const void* item = nullptr;
+    if (pam_get_item(pamh_, PAM_SERVICE, &item) != PAM_SUCCESS || !item) return std::nullopt;
+    return std::string(static_cast<const char*>(item));
+}
+
 std::optional<std::string> PamHandle::rhost() const {
     const void* item = nullptr;
     if (pam_get_item(pamh_, PAM_RHOST, &item) != PAM_SUCCESS || !item) return std::nullopt;
@@ -76,6 +82,22 @@ std::optional<SecretBytes> PamHandle::ask(const std::string& prompt, bool echo, 
         return std::nullopt;
     }
     return SecretBytes::from_string(response.get());
+}
+
+std::optional<std::string> PamHandle::env(const char* name) const {
+    const char* value = pam_getenv(pamh_, name);
+    if (!value) return std::nullopt;
+    return std::string(value);
+}
+
+int PamHandle::set_env(const std::string& name, const std::string& value) const {
+    return pam_putenv(pamh_, (name + "=" + value).c_str());
+}
+
+void PamHandle::unset_env(const std::string& name) const {
+    // Linux-PAM logs an error for deleting a variable that is not there.
+    if (pam_getenv(pamh_, name.c_str()))
+        (void)pam_putenv(pamh_, name.c_str());  // a name without '=' deletes it
 }
 
 void PamHandle::tell_error(const std::string& message) const {

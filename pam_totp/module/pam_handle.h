@@ -20,6 +20,8 @@ class PamHandle {
     // PAM_USER, asking the application if needed. nullopt with `status` set
     // when PAM could not tell (conversation failure etc.).
     std::optional<std::string> user(int& status) const;
+    // PAM_SERVICE if set.
+    std::optional<std::string> service() const;
     // PAM_RHOST if set and non-empty.
     std::optional<std::string> rhost() const;
     // PAM_AUTHTOK if set (may be empty).
@@ -28,6 +30,13 @@ class PamHandle {
 
     // Asks one question; nullopt with `status` set on conversation failure.
     std::optional<SecretBytes> ask(const std::string& prompt, bool echo, int& status) const;
+    // The PAM environment (pam_getenv/pam_putenv): the one channel from
+    // pam_sm_authenticate to pam_sm_setcred that crosses sshd's forked
+    // authentication child.
+    std::optional<std::string> env(const char* name) const;
+    int set_env(const std::string& name, const std::string& value) const;
+    void unset_env(const std::string& name) const;
+
     void tell_error(const std::string& message) const;
     void tell_info(const std::string& message) const;
 

@@ -37,27 +37,31 @@ std::optional<Account> find_account(const std::string& name) {
 
 namespace {
 
-// What is done with the user's identity: read the file, and when it is
-// missing, tell a missing file (not enrolled) from a missing directory (an
-// unmounted home must not count as "not enrolled" under `optional`).
+// What is done with the reader's identity: check the directories above the
+// file (sshd's StrictModes), read the file, and when it is missing, tell a
+// missing file (not enrolled) from a missing directory (an unmounted home
+// must not count as "not enrolled" under `optional`).
 // noexcept: nothing may skip the regain that follows.
-SecretFileRead read_as_dropped(const Account& account, const std::string& path) noexcept {
+SecretFileRead read_checked(const std::string& path, const std::string& top, uid_t owner,
+                            const FileRules& rules) noexcept {
     SecretFileRead result;
     try {
-        auto read = read_checked_file(path, {.owner = account.uid,
-                                             .allow_root = true,
-                                             .forbidden_mode = 0022,
-                                             .max_size = kMaxSecretFileSize});
+        struct stat st {};
+        if (::stat(parent_directory(path).c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+            result.reason = "directory " + parent_directory(path) + " of " + path + " is not there";
+            return result;
+        }
+        const Status placed = check_directory_chain(path, top, owner);
+        auto read = read_checked_file(path, rules);
         if (!read) {
             result.reason = read.error();
-        } else if (*read) {
+        } else if (!*read) {
+            result.state = SecretFileState::missing;
+        } else if (!placed) {
+            result.reason = path + " is in an unsafe place: " + placed.error();
+        } else {
             result.state = SecretFileState::present;
             result.content = std::move(**read);
-        } else if (struct stat st{};
-                   ::stat(parent_directory(path).c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-            result.state = SecretFileState::missing;
-        } else {
-            result.reason = "directory " + parent_directory(path) + " of " + path + " is not there";
         }
     } catch (...) {
         result = SecretFileRead{};  // refused; the caller names the file
@@ -79,7 +83,11 @@ SecretFileRead read_secret_file_as(pam_handle_t* pamh, const Account& account,
         result.reason = "cannot switch to the user's identity to read " + path;
         return result;
     }
-    SecretFileRead result = read_as_dropped(account, path);
+    SecretFileRead result = read_checked(path, account.home, account.uid,
+                                         {.owner = account.uid,
+                                          .allow_root = true,
+                                          .forbidden_mode = 0022,
+                                          .max_size = kMaxSecretFileSize});
     if (pam_modutil_regain_priv(pamh, &privs) != 0) {
         // Carrying on under the user's identity would let whatever the stack
         // does next act with it: stop this process, as OpenSSH would.
@@ -87,6 +95,17 @@ SecretFileRead read_secret_file_as(pam_handle_t* pamh, const Account& account,
                    path.c_str());
         ::_exit(EXIT_FAILURE);
     }
+    if (result.state == SecretFileState::refused && result.reason.empty())
+        result.reason = "cannot read " + path;
+    return result;
+}
+
+SecretFileRead read_root_managed_file(const std::string& path) {
+    // Read as root, so every directory from "/" down must be root's: no
+    // user can then choose what root opens.
+    SecretFileRead result = read_checked(
+        path, "/", 0,
+        {.owner = 0, .allow_root = true, .forbidden_mode = 0077, .max_size = kMaxSecretFileSize});
     if (result.state == SecretFileState::refused && result.reason.empty())
         result.reason = "cannot read " + path;
     return result;

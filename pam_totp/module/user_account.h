@@ -39,9 +39,14 @@ struct SecretFileRead {
 };
 
 // Reads `path` as the account's fsuid/fsgid: regular file, owned by the user
-// or root, not group/world writable, at most 4 KiB. If privileges cannot be
-// regained afterwards the whole result is `refused`.
+// or root, not group/world writable, at most 4 KiB, and every directory from
+// the home (or "/" outside it) down to it owned by the user or root and not
+// group/world writable. If privileges cannot be regained the process exits.
 SecretFileRead read_secret_file_as(pam_handle_t* pamh, const Account& account,
                                    const std::string& path);
+
+// secret_owner=root: reads `path` as root after checking that it and every
+// directory from "/" down are root's, not writable by others (0600/0400).
+SecretFileRead read_root_managed_file(const std::string& path);
 
 }  // namespace pam_totp

@@ -1,14 +1,23 @@
 /* Test driver: one pam_authenticate through real libpam (under pam_wrapper),
  * answering prompts from the command line and printing every message.
  *
- *   pam_driver [--rhost HOST] [--go-file PATH] SERVICE USER [RESPONSE...]
+ *   pam_driver [--rhost HOST] [--go-file PATH] [--setcred] [--setcred-user NAME]
+ *              [--run-before-prompt K CMD] SERVICE USER [RESPONSE...]
  *
  * --go-file: after pam_start, create PATH.ready.PID and wait until PATH
  * exists, so a test can start many drivers one by one (pam_wrapper picks its
  * per-process /tmp/pam.X directory racily) and release them together.
  *
- * Output lines: "PROMPT <text>", "ERROR <text>", "INFO <text>", and last
- * "RESULT <code> <pam_strerror>". The exit status is the PAM code. */
+ * --setcred: after a successful pam_authenticate, pam_setcred(ESTABLISH_CRED)
+ * as sshd, login and su do; --setcred-user NAME first sets PAM_USER to NAME
+ * (sudo authenticates the invoking user, then names the target user) and
+ * uses REINITIALIZE_CRED as sudo does. --run-before-prompt K CMD runs CMD
+ * with system(3) before answering the K-th prompt (1-based).
+ *
+ * Output lines: "PROMPT <text>", "ERROR <text>", "INFO <text>",
+ * "RESULT <code> <pam_strerror>", then with --setcred "SETCRED <code>" and
+ * one "ENV <name=value>" per PAM environment entry. The exit status is the
+ * pam_authenticate code. */
 #include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +27,9 @@
 struct answers {
     char** next;
     int left;
+    int asked;
+    int run_before;
+    const char* run_command;
 };
 
 static int conversation(int n, const struct pam_message** msg, struct pam_response** resp,
@@ -31,6 +43,10 @@ static int conversation(int n, const struct pam_message** msg, struct pam_respon
             case PAM_PROMPT_ECHO_ON:
                 printf("PROMPT%s %s\n", msg[i]->msg_style == PAM_PROMPT_ECHO_ON ? "-ECHO" : "",
                        msg[i]->msg);
+                fflush(stdout);
+                if (++answers->asked == answers->run_before && system(answers->run_command) != 0)
+                    fprintf(stderr, "pam_driver: command before prompt %d failed\n",
+                            answers->asked);
                 if (answers->left == 0) {
                     for (int k = 0; k < i; ++k) free(out[k].resp);
                     free(out);
@@ -58,21 +74,38 @@ int main(int argc, char** argv) {
     int arg = 1;
     const char* rhost = NULL;
     const char* go_file = NULL;
+    const char* setcred_user = NULL;
+    int setcred = 0, run_before = 0;
+    const char* run_command = NULL;
     while (argc - arg > 2 && strncmp(argv[arg], "--", 2) == 0) {
+        if (strcmp(argv[arg], "--setcred") == 0) {
+            setcred = 1;
+            arg += 1;
+            continue;
+        }
+        if (strcmp(argv[arg], "--run-before-prompt") == 0 && argc - arg > 4) {
+            run_before = atoi(argv[arg + 1]);
+            run_command = argv[arg + 2];
+            arg += 3;
+            continue;
+        }
         if (strcmp(argv[arg], "--rhost") == 0)
             rhost = argv[arg + 1];
         else if (strcmp(argv[arg], "--go-file") == 0)
             go_file = argv[arg + 1];
+        else if (strcmp(argv[arg], "--setcred-user") == 0)
+            setcred = 1, setcred_user = argv[arg + 1];
         else
             break;
         arg += 2;
     }
     if (argc - arg < 2) {
         fprintf(stderr,
-                "usage: pam_driver [--rhost HOST] [--go-file PATH] SERVICE USER [RESPONSE...]\n");
+                "usage: pam_driver [--rhost HOST] [--go-file PATH] [--setcred] [--setcred-user NAME] "
+                "[--run-before-prompt K CMD] SERVICE USER [RESPONSE...]\n");
         return 99;
     }
-    struct answers answers = {argv + arg + 2, argc - arg - 2};
+    struct answers answers = {argv + arg + 2, argc - arg - 2, 0, run_before, run_command};
     struct pam_conv conv = {conversation, &answers};
     pam_handle_t* pamh = NULL;
     int rc = pam_start(argv[arg], argv[arg + 1], &conv, &pamh);
@@ -90,6 +123,21 @@ int main(int argc, char** argv) {
     }
     rc = pam_authenticate(pamh, 0);
     printf("RESULT %d %s\n", rc, pam_strerror(pamh, rc));
+    if (setcred && rc == PAM_SUCCESS) {
+        int flag = PAM_ESTABLISH_CRED;
+        if (setcred_user) {
+            pam_set_item(pamh, PAM_USER, setcred_user);
+            flag = PAM_REINITIALIZE_CRED;
+        }
+        printf("SETCRED %d\n", pam_setcred(pamh, flag));
+        char** env = pam_getenvlist(pamh);
+        for (int i = 0; env && env[i]; ++i) {
+            printf("ENV %s\n", env[i]);
+            free(env[i]);
+        }
+        free(env);
+    }
+    fflush(stdout);
     pam_end(pamh, rc);
     return rc;
 }

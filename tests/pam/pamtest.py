@@ -26,6 +26,16 @@ PAM_SERVICE_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR = 3, 9, 19
 REPLAY_MESSAGE = "This code was already used. If that was not you, change your password."
 
 
+def private_test_root():
+    """A root-owned 0755 directory with a root-owned chain above it: secret
+    files must pass sshd-style StrictModes checks up to "/", which /tmp
+    (world-writable) does not."""
+    path = "/run/pam_totp-tests"
+    os.makedirs(path, mode=0o755, exist_ok=True)
+    os.chmod(path, 0o755)
+    return path
+
+
 def require_root(test_case_class):
     if os.geteuid() != 0:
         return unittest.skip("needs root (CI runs as root)")(test_case_class)
@@ -42,6 +52,15 @@ class Result:
     @property
     def prompts(self):
         return [l.split(" ", 1)[1] for l in self.lines if l.startswith("PROMPT")]
+
+    @property
+    def setcred(self):
+        found = [int(l.split()[1]) for l in self.lines if l.startswith("SETCRED ")]
+        return found[0] if found else None
+
+    @property
+    def env(self):
+        return [l[len("ENV "):] for l in self.lines if l.startswith("ENV ")]
 
     @property
     def errors(self):
@@ -75,7 +94,7 @@ class Sandbox:
     """A temp directory with a host key, a state dir, users and services."""
 
     def __init__(self):
-        self.root = tempfile.mkdtemp(prefix="pam_totp_test.")
+        self.root = tempfile.mkdtemp(prefix="pam_totp_test.", dir=private_test_root())
         try:
             self._populate()
         except BaseException:
@@ -198,8 +217,9 @@ class Sandbox:
             env["ASAN_OPTIONS"] = "verify_asan_link_order=0:detect_leaks=0:abort_on_error=0"
         return env
 
-    def start(self, service, user, *responses, rhost=None):
-        cmd = [DRIVER] + (["--rhost", rhost] if rhost else []) + [service, user] + list(responses)
+    def start(self, service, user, *responses, rhost=None, driver_args=()):
+        cmd = ([DRIVER] + (["--rhost", rhost] if rhost else []) + list(driver_args) +
+               [service, user] + list(responses))
         return subprocess.Popen(cmd, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, stdin=subprocess.DEVNULL)
 
@@ -229,8 +249,8 @@ class Sandbox:
             results.append(Result(p.returncode, out, err))
         return results
 
-    def auth(self, service, user, *responses, rhost=None, timeout=60):
-        proc = self.start(service, user, *responses, rhost=rhost)
+    def auth(self, service, user, *responses, rhost=None, timeout=60, driver_args=()):
+        proc = self.start(service, user, *responses, rhost=rhost, driver_args=driver_args)
         out, err = proc.communicate(timeout=timeout)
         return Result(proc.returncode, out, err)
 

@@ -99,7 +99,7 @@ class HostileSecretFiles(PamTestCase):
 
     def test_garbage(self):
         self.box.write_user_file("alice", "\x00\xff" * 100)
-        self.assertRefused("not a pam_totp version 1 secret file")
+        self.assertRefused("not a pam_totp version 1 or 2 secret file")
 
     def host_key_blocks(self, path):
         with open(path) as f:

@@ -121,12 +121,17 @@ class ReplayAndThrottle(PamTestCase):
         self.assertEqual(confirm.errors, [REPLAY_MESSAGE])
         self.assertAuth(self.box.auth(svc, "alice", oathtool_code(secret, at=now + 30)), PAM_SUCCESS)
 
-    def test_reenrolment_resets_state(self):
+    def test_reenrolment_never_lifts_a_lock(self):
+        """Issue 12's first attack: lock the user, re-enrol as the user, type
+        the new secret's code. The pin stands and so does the lock."""
         svc = self.svc("fail_limit=2", "fail_lock=900")
+        self.assertAuth(self.box.auth(svc, "alice", oathtool_code(self.secret)), PAM_SUCCESS)
         for _ in range(2):
             self.box.auth(svc, "alice", self.wrong())
-        self.secret = self.box.enrol("alice")  # admin re-enrols: new enrollment-id
-        self.assertAuth(self.box.auth(svc, "alice", oathtool_code(self.secret)), PAM_SUCCESS)
+        planted = self.box.enrol("alice")  # the attacker's totp-enroll --force
+        r = self.box.auth(svc, "alice", oathtool_code(planted))
+        self.assertAuth(r, PAM_AUTH_ERR)
+        self.assertIn("Too many wrong codes", " ".join(r.errors))
 
 
 if __name__ == "__main__":

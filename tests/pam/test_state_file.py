@@ -50,23 +50,23 @@ class StateFile(PamTestCase):
         self.corrupt(0)
         self.corrupt(SLOT_STRIDE)
         r = self.login_at(1)
-        self.assertAuth(r, PAM_AUTH_ERR)
-        self.assertLogged("state file is corrupt (no valid slot); remove it")
-        # What the README tells an admin: remove the state file.
+        self.assertAuth(r, PAM_AUTHINFO_UNAVAIL)
+        self.assertLogged("record is damaged (no valid slot); logins fail until an administrator")
+        # The administrator checks the user's file and re-creates the record.
         os.unlink(self.box.state_path("alice"))
         self.assertAuth(self.login_at(1), PAM_SUCCESS)
 
     def test_state_directory_writable_by_others_fails_closed(self):
         os.chmod(self.box.statedir, 0o777)
         r = self.login_at(0)
-        self.assertAuth(r, PAM_AUTH_ERR)
+        self.assertAuth(r, PAM_AUTHINFO_UNAVAIL)
         self.assertLogged("writable by group or others")
 
     def test_state_file_symlink_refused(self):
         target = os.path.join(self.box.root, "victim")
         open(target, "w").close()
         os.symlink(target, self.box.state_path("alice"))
-        self.assertAuth(self.login_at(0), PAM_AUTH_ERR)
+        self.assertAuth(self.login_at(0), PAM_AUTHINFO_UNAVAIL)
         self.assertLogged("is a symbolic link")
         self.assertEqual(os.path.getsize(target), 0)
 

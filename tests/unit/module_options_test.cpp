@@ -93,7 +93,7 @@ TEST_CASE("the argc/argv form parses the same", "[module_options]") {
 
 TEST_CASE("every listed option name is accepted", "[module_options]") {
     const auto names = module_option_names();
-    CHECK(names.size() == 15);
+    CHECK(names.size() == 18);
     for (std::string_view name : names) {
         std::string arg(name);
         if (arg.back() == '=') {
@@ -101,6 +101,10 @@ TEST_CASE("every listed option name is accepted", "[module_options]") {
                 arg += "/x";
             else if (arg == "prompt=")
                 arg += "Code:";
+            else if (arg == "tofu=" || arg == "switch=")
+                arg += "off";
+            else if (arg == "secret_owner=")
+                arg += "user";
             else
                 arg += "1";
         }

@@ -47,7 +47,8 @@ std::optional<DecodedSlot> slot_on_disk(const std::string& path, int index) {
     return decode_slot(test_util::bytes_of(text).subspan(offset, kSlotSize));
 }
 
-// A state file holding two commits: slot 0 = sequence 1, slot 1 = sequence 2.
+// A state file holding two commits after the empty slot of its creation:
+// slot 1 = sequence 2 (first), slot 0 = sequence 3 (second).
 void write_two_commits(const TempDir& dir, const UserState& first, const UserState& second) {
     auto file = LockedStateFile::open(dir.path(), "alice");
     INFO(file.error());
@@ -76,8 +77,8 @@ TEST_CASE("state file names must be safe", "[state_store]") {
     for (const std::string name :
          {"", ".hidden", ".", "..", "../x", "a/b", "/etc", "a b", "a\tb", "a\x7f", "caf\xc3\xa9"})
         CHECK_FALSE(is_safe_file_name(name));
-    CHECK(is_safe_file_name(std::string(256, 'a')));
-    CHECK_FALSE(is_safe_file_name(std::string(257, 'a')));
+    CHECK(is_safe_file_name(std::string(255, 'a')));  // NAME_MAX
+    CHECK_FALSE(is_safe_file_name(std::string(256, 'a')));
     CHECK_FALSE(is_safe_file_name(std::string("a\0b", 3)));
 }
 
@@ -126,7 +127,7 @@ TEST_CASE("the decoy state file is a name no user can have, written without a lo
     CHECK_FALSE(write_decoy_state(dir.path()).ok());
 }
 
-TEST_CASE("a new state file is created empty and private, and keeps what is committed",
+TEST_CASE("a new state file is created private with one empty slot, and keeps what is committed",
           "[state_store]") {
     TempDir dir;
     const std::string path = dir.file("alice");
@@ -137,7 +138,9 @@ TEST_CASE("a new state file is created empty and private, and keeps what is comm
         CHECK(file->path() == path);
         CHECK(file->state() == UserState{});
         CHECK(mode_of(path) == 0600);
-        CHECK(test_util::read_text(path).empty());
+        // A valid empty slot from the start: a record without one is damage.
+        CHECK(test_util::read_text(path).size() == kSlotSize);
+        CHECK(slot_on_disk(path, 0)->sequence == 1);
 
         REQUIRE(file->commit(state_with(1, 100)).ok());
         CHECK(file->state() == state_with(1, 100));
@@ -160,18 +163,17 @@ TEST_CASE("commits alternate between the two slots with increasing sequence", "[
     const std::string path = dir.file("alice");
     auto file = LockedStateFile::open(dir.path(), "alice");
     REQUIRE(file.ok());
+    // Creation wrote sequence 1 into slot 0; commit n goes to slot n % 2.
     for (std::uint64_t n = 1; n <= 4; ++n) {
         REQUIRE(file->commit(state_with(static_cast<std::uint32_t>(n), n)).ok());
-        const auto written = slot_on_disk(path, static_cast<int>((n - 1) % 2));
+        const auto written = slot_on_disk(path, static_cast<int>(n % 2));
         INFO("commit " << n);
         REQUIRE(written);
-        CHECK(written->sequence == n);
+        CHECK(written->sequence == n + 1);
         CHECK(written->state == state_with(static_cast<std::uint32_t>(n), n));
-        if (n > 1) {
-            const auto other = slot_on_disk(path, static_cast<int>(n % 2));
-            REQUIRE(other);
-            CHECK(other->sequence == n - 1);  // the previous state is still there
-        }
+        const auto other = slot_on_disk(path, static_cast<int>((n + 1) % 2));
+        REQUIRE(other);
+        CHECK(other->sequence == n);  // the previous state is still there
     }
     CHECK(test_util::read_text(path).size() <= kStateFileSize);
 }
@@ -184,7 +186,7 @@ TEST_CASE("a corrupt slot is ignored and the other one is used", "[state_store]"
     write_two_commits(dir, older, newer);
 
     SECTION("the newer slot is corrupt: the older state stands, and is overwritten next") {
-        flip_byte(path, static_cast<off_t>(kSlotStride) + 30);
+        flip_byte(path, 30);
         {
             auto file = LockedStateFile::open(dir.path(), "alice");
             INFO(file.error());
@@ -192,16 +194,16 @@ TEST_CASE("a corrupt slot is ignored and the other one is used", "[state_store]"
             CHECK(file->state() == older);
             REQUIRE(file->commit(state_with(9, 900)).ok());
         }
-        const auto repaired = slot_on_disk(path, 1);
+        const auto repaired = slot_on_disk(path, 0);
         REQUIRE(repaired);
         CHECK(repaired->state == state_with(9, 900));
-        CHECK(repaired->sequence == 2);
+        CHECK(repaired->sequence == 3);
         auto file = LockedStateFile::open(dir.path(), "alice");
         REQUIRE(file.ok());
         CHECK(file->state() == state_with(9, 900));
     }
     SECTION("the older slot is corrupt: the newer state stands") {
-        flip_byte(path, 100);
+        flip_byte(path, static_cast<off_t>(kSlotStride) + 100);
         auto file = LockedStateFile::open(dir.path(), "alice");
         REQUIRE(file.ok());
         CHECK(file->state() == newer);
@@ -211,7 +213,7 @@ TEST_CASE("a corrupt slot is ignored and the other one is used", "[state_store]"
         flip_byte(path, static_cast<off_t>(kSlotStride) + 20);
         auto file = LockedStateFile::open(dir.path(), "alice");
         REQUIRE_FALSE(file.ok());
-        CHECK_THAT(file.error(), Catch::Contains(path) && Catch::Contains("corrupt"));
+        CHECK_THAT(file.error(), Catch::Contains(path) && Catch::Contains("damaged"));
     }
 }
 
@@ -223,9 +225,9 @@ TEST_CASE("a state file of zeros or junk is refused, an empty one is fresh", "[s
     CHECK(empty->state() == UserState{});
 
     test_util::write_text(dir.file("zeros"), std::string(kStateFileSize, '\0'), 0600);
-    check_open_refused(dir, "zeros", "corrupt");
+    check_open_refused(dir, "zeros", "damaged");
     test_util::write_text(dir.file("junk"), "hello\n", 0600);
-    check_open_refused(dir, "junk", "corrupt");
+    check_open_refused(dir, "junk", "damaged");
     test_util::write_text(dir.file("big"), std::string(kStateFileSize + 1, '\0'), 0600);
     check_open_refused(dir, "big", "larger than");
 }

@@ -1,0 +1,48 @@
+#include "core/pin_policy.h"
+
+namespace pam_totp {
+
+PinDecision decide_pin(const PinInputs& in) {
+    if (in.has_pin) {
+        if (in.proposal != Proposal::valid) return PinDecision::use_pin;
+        return in.root_vouches ? PinDecision::adopt_now : PinDecision::offer_switch;
+    }
+    switch (in.proposal) {
+        case Proposal::valid:
+            if (in.root_vouches) return PinDecision::adopt_now;
+            // A user known to be enrolled before pins existed, with another
+            // file now: the re-enrolment that pins exist to stop.
+            if (in.tofu_closed || in.legacy == LegacyRecord::other_enrolment)
+                return PinDecision::refuse;
+            if (in.legacy == LegacyRecord::same_enrolment) return PinDecision::adopt_now;
+            if (in.tofu) return PinDecision::adopt_now;
+            return PinDecision::not_enrolled;  // tofu=off: only root's word enrols
+        case Proposal::missing:
+            // Enrolled before pins existed: a deleted file drops nothing.
+            if (in.legacy != LegacyRecord::none) return PinDecision::refuse;
+            return PinDecision::not_enrolled;
+        case Proposal::same:  // cannot happen without a pin; treat as untrusted
+        case Proposal::retired:
+        case Proposal::unavailable:
+            return PinDecision::refuse;
+    }
+    return PinDecision::refuse;
+}
+
+std::string_view proposal_name(Proposal proposal) {
+    switch (proposal) {
+        case Proposal::missing:
+            return "missing";
+        case Proposal::unavailable:
+            return "unavailable";
+        case Proposal::retired:
+            return "retired";
+        case Proposal::same:
+            return "same as the pin";
+        case Proposal::valid:
+            return "valid";
+    }
+    return "unknown";
+}
+
+}  // namespace pam_totp
