@@ -9,6 +9,7 @@
 #include "core/decoy_work.h"
 #include "core/host_key_files.h"
 #include "core/policy.h"
+#include "core/record_ops.h"
 #include "core/recovery_codes.h"
 #include "core/secret_file.h"
 #include "core/state_store.h"
@@ -130,34 +131,6 @@ int report(const PamHandle& pam, const std::string& user, const Decision& d,
     return PAM_AUTH_ERR;
 }
 
-// The record as it is to be judged against `file`: when `file` becomes the
-// pin in this write (first use, root's tag, root-managed), its counters start
-// afresh unless a version 1 state of the same enrolment is being migrated;
-// failures and locks always carry over, so no file change lifts a lock.
-UserState state_for_adoption(const UserState& stored, const OpenedFile& file,
-                             const EnrollmentId& id, std::uint8_t area, std::int64_t now) {
-    UserState next = stored;
-    const bool migrating = !stored.pin.present && stored.enrollment_id == id;
-    if (!migrating) {
-        next.has_last = false;
-        next.last_accepted = 0;
-        next.used_recovery = 0;
-    }
-    if (stored.pin.present) retire(next, stored.pin.enrollment_id, stored.pin.hash);
-    next.enrollment_id = id;
-    next.pin = PinRef{.present = true,
-                      .area = area,
-                      .generation = stored.pin.generation + 1,
-                      .hash = file.hash,
-                      .length = static_cast<std::uint32_t>(file.bytes.size()),
-                      .enrollment_id = id,
-                      .pinned_at = now};
-    next.pending = PendingSwitch{};
-    next.asked_count = 0;
-    next.tofu_closed = false;
-    return next;
-}
-
 // su, sudo and polkit talk to the user through the user's own session, so
 // malware there could relay the user's code and answer the second prompt
 // with its own authenticator: they switch only with an explicit switch=on.
@@ -223,7 +196,9 @@ std::optional<Judgement> verify_and_record(const PamHandle& pam, const ModuleOpt
             pam.log(LOG_ERR, "cannot pin the enrolment of user " + user + ": " + staged.error());
             return std::nullopt;
         }
-        state = state_for_adoption(state, file, *id, store->free_area(), now);
+        state = with_new_pin(
+            state, PinnedFile{*id, file.hash, static_cast<std::uint32_t>(file.bytes.size())},
+            store->free_area(), now);
     }
     state.has_uid = true;
     state.uid = static_cast<std::uint32_t>(account.uid);

@@ -5,6 +5,7 @@
 #include <syslog.h>
 
 #include "core/code_input.h"
+#include "core/record_ops.h"
 #include "core/state_store.h"
 #include "core/verifier.h"
 
@@ -166,21 +167,11 @@ void commit_pending_switch(const PamHandle& pam, const ModuleOptions& options, s
     if (!parsed || !id || parsed->header.user != *user)
         return pam.log(LOG_ERR, "user " + *user + ": staged authenticator is unusable");
 
-    UserState next = state;
-    retire(next, state.pin.enrollment_id, state.pin.hash);
-    next.pin = PinRef{.present = true,
-                      .area = (*store)->free_area(),
-                      .generation = state.pin.generation + 1,
-                      .hash = pending.hash,
-                      .length = pending.length,
-                      .enrollment_id = *id,
-                      .pinned_at = now};
-    next.enrollment_id = *id;
+    // The second code's step is the replay position of the new pin.
+    UserState next = with_new_pin(state, PinnedFile{*id, pending.hash, pending.length},
+                                  (*store)->free_area(), now);
     next.has_last = true;
     next.last_accepted = pending.step;
-    next.used_recovery = 0;
-    next.pending = PendingSwitch{};
-    next.asked_count = 0;
     if (auto commit = (*store)->commit(next); !commit)
         return pam.log(LOG_ERR,
                        "user " + *user + ": cannot adopt the new authenticator: " + commit.error());

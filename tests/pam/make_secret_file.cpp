@@ -5,6 +5,8 @@
 //   make_secret_file seal --pub FILE --user NAME --secret-hex HEX
 //       [--algorithm SHA1|SHA256|SHA512] [--digits N] [--period S]
 //       [--hotp --counter N] [--used-step N] [--recovery CODE]...      (file text on stdout)
+//       [--created T] [--enrollment-id HEX]
+//       [--tag-key HOSTKEY --tag-uid UID [--tag-expires T]]   (version 2, root's tag)
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -37,6 +39,9 @@ int seal_command(int argc, char** argv) {
     header.created = static_cast<std::int64_t>(std::time(nullptr));
     header.enrollment_id = new_enrollment_id();
     std::vector<SecretBytes> recovery;
+    std::string tag_key;
+    std::uint32_t tag_uid = 0;
+    std::int64_t tag_expires = 0;
     for (int i = 2; i < argc; ++i) {
         const std::string arg = argv[i];
         const bool has_value = i + 1 < argc;
@@ -62,6 +67,16 @@ int seal_command(int argc, char** argv) {
             header.used_step = std::stoull(argv[++i]);
         else if (arg == "--recovery")
             recovery.push_back(SecretBytes::from_string(argv[++i]));
+        else if (arg == "--created")
+            header.created = std::stoll(argv[++i]);
+        else if (arg == "--enrollment-id")
+            header.enrollment_id = argv[++i];
+        else if (arg == "--tag-key")
+            tag_key = argv[++i];
+        else if (arg == "--tag-uid")
+            tag_uid = static_cast<std::uint32_t>(std::stoul(argv[++i]));
+        else if (arg == "--tag-expires")
+            tag_expires = std::stoll(argv[++i]);
         else
             return fail("unknown argument " + arg);
     }
@@ -71,8 +86,16 @@ int seal_command(int argc, char** argv) {
     SecretPayload payload;
     payload.key = from_hex(secret_hex);
     payload.recovery = make_recovery_codes(recovery);
+    if (!tag_key.empty()) header.version = 2;
     auto text = seal_secret_file(header, payload, *pub);
     if (!text) return fail(text.error());
+    if (!tag_key.empty()) {
+        auto host = load_host_private_key(tag_key);
+        if (!host) return fail(host.error());
+        if (tag_expires == 0) tag_expires = header.created + kDefaultTagLifetime;
+        text = add_root_tag(*text, *host, tag_uid, tag_expires);
+        if (!text) return fail(text.error());
+    }
     std::fwrite(text->data(), 1, text->size(), stdout);
     return 0;
 }
