@@ -131,9 +131,11 @@ def processes_matching(name, uid):
     return found
 
 
-def oathtool_code(base32_secret, algorithm="SHA1", digits=6, period=30):
+def oathtool_code(base32_secret, algorithm="SHA1", digits=6, period=30, at=None):
+    when = [] if at is None else [
+        "--now", time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(at)))]
     out = run(["oathtool", f"--totp={algorithm}", "-d", str(digits), "-s", f"{period}s", "-b",
-               base32_secret])
+               *when, base32_secret])
     return out.stdout.strip()
 
 
@@ -249,6 +251,20 @@ class Fixture:
         st = os.stat(path)
         assert st.st_uid == self.uid and (st.st_mode & 0o777) == 0o600, "enrolled file owner/mode"
         log("enrolled with totp-enroll")
+
+    def plant_new_enrolment(self):
+        """The user's own re-enrolment: a new file in the home, as the user."""
+        import base64
+        secret = secrets.token_bytes(20)
+        text = run([MAKE_SECRET_FILE, "seal", "--pub", os.path.join(self.keydir, "host.pub"),
+                    "--user", self.user, "--secret-hex", secret.hex(), "--period", "30"]).stdout
+        path = os.path.join(self.home, ".pam_totp")
+        with open(path + ".new", "w") as f:
+            f.write(text)
+        os.chown(path + ".new", self.uid, self.uid)
+        os.chmod(path + ".new", 0o600)
+        os.rename(path + ".new", path)
+        return base64.b32encode(secret).decode()
 
     def _enrol_with_helper(self):
         import base64
@@ -369,9 +385,10 @@ class Fixture:
             return "(no sshd log)"
 
     # -- the client ----------------------------------------------------------
-    def ssh(self, code, command="echo e2e-ok-$((6*7))", key=None):
-        """Logs in with the password (or the private key `key`) and `code`;
-        returns (exit status, transcript)."""
+    def ssh(self, code, command="echo e2e-ok-$((6*7))", key=None, new_code=None):
+        """Logs in with the password (or the private key `key`) and `code`,
+        then, with `new_code`, answers the new-authenticator prompt; returns
+        (exit status, transcript)."""
         import pexpect
         if key:
             methods = ["-o", "PreferredAuthentications=publickey,keyboard-interactive",
@@ -401,6 +418,10 @@ class Fixture:
             if index != 0:
                 raise AssertionError(f"no code prompt:\n{transcript}")
             child.sendline(code)
+            if new_code is not None:
+                child.expect(r"NEW authenticator \(Enter to skip\): ")
+                transcript += child.before + child.after
+                child.sendline(new_code)
             child.expect(pexpect.EOF)
             transcript += child.before
         finally:
@@ -520,8 +541,8 @@ def main():
               fixture, out)
 
         state = os.stat(os.path.join(fixture.statedir, fixture.user))
-        check(state.st_uid == 0 and (state.st_mode & 0o777) == 0o600 and state.st_size <= 8192,
-              "the state file is root's, 0600, at most two 4 KiB slots", fixture)
+        check(state.st_uid == 0 and (state.st_mode & 0o777) == 0o600 and state.st_size <= 24576,
+              "the record is root's, 0600, at most two slots and two pin areas", fixture)
         check(sorted(os.listdir(fixture.home)) == [".pam_totp"],
               "nothing but the secret file in the user's home", fixture, str(os.listdir(fixture.home)))
 
@@ -538,6 +559,22 @@ def main():
         rc, out = fixture.ssh(right, key=fixture.client_key)
         check(rc == 0 and "e2e-ok-42" in out and "assword" not in out,
               "public key + right code logs in without a password", fixture, out)
+
+        # Switching authenticators through sshd: authentication runs in sshd's
+        # forked PAM child, pam_setcred in its parent; the ticket crosses in
+        # the PAM environment.
+        new_secret = fixture.plant_new_enrolment()
+        rc, out = fixture.ssh(oathtool_code(fixture.secret_base32, at=time.time() + 30),
+                              key=fixture.client_key, new_code=oathtool_code(new_secret))
+        check(rc == 0 and "e2e-ok-42" in out, "old code, then the new authenticator's code", fixture, out)
+        check("New authenticator confirmed" in out, "the client is told the new code was confirmed",
+              fixture, out)
+        rc, out = fixture.ssh(oathtool_code(fixture.secret_base32, at=time.time() + 30),
+                              key=fixture.client_key)
+        check(rc != 0 and "e2e-ok-42" not in out, "the old authenticator is refused after the switch",
+              fixture, out)
+        rc, out = fixture.ssh(oathtool_code(new_secret, at=time.time() + 30), key=fixture.client_key)
+        check(rc == 0 and "e2e-ok-42" in out, "the new authenticator logs in", fixture, out)
     except Exception:
         traceback.print_exc()
         status = 1

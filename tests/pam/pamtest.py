@@ -12,6 +12,8 @@ import tempfile
 import time
 import unittest
 
+import pam_wrapper_dirs
+
 LIBDIR = "/usr/lib/x86_64-linux-gnu"
 MODULE = os.environ.get("PAM_TOTP_MODULE", "")
 DRIVER = os.environ.get("PAM_DRIVER", "")
@@ -128,6 +130,8 @@ class Sandbox:
         return path
 
     def cleanup(self):
+        # Drivers killed on a timeout leave pam_wrapper's /tmp/pam.X behind.
+        pam_wrapper_dirs.remove_leftovers(self.root)
         shutil.rmtree(self.root, ignore_errors=True)
 
     # -- users and files -------------------------------------------------
