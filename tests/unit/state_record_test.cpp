@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <openssl/sha.h>
+
 #include <algorithm>
 
 using namespace pam_totp;
@@ -148,4 +150,59 @@ TEST_CASE("enrollment ids parse from exactly 32 lower-case hex digits", "[state_
     CHECK_FALSE(parse_enrollment_id("00112233445566778899aabbccddeeff0"));
     CHECK_FALSE(parse_enrollment_id("00112233445566778899aabbccddeefg"));
     CHECK_FALSE(parse_enrollment_id(""));
+}
+
+TEST_CASE("a version 2 slot round-trips every field of the record", "[state_record]") {
+    UserState s = sample_state();
+    s.has_uid = true;
+    s.uid = 4000000000u;
+    s.pin = PinRef{.present = true, .area = 1, .generation = 9, .length = 4096, .pinned_at = -3};
+    s.pin.hash.fill(0x11);
+    s.pin.enrollment_id.fill(0x22);
+    s.asked_generation = 9;
+    s.asked_since = 1795420000;
+    s.asked_count = 3;
+    s.tofu_closed = true;
+    s.pending =
+        PendingSwitch{.present = true, .length = 77, .step = 5, .generation = 9, .made_at = 8};
+    s.pending.ticket.fill(0x33);
+    s.pending.hash.fill(0x44);
+    for (std::size_t i = 0; i < kRetiredCapacity; ++i)
+        retire(s, EnrollmentId{static_cast<std::uint8_t>(i + 1)},
+               Sha256{static_cast<std::uint8_t>(i)});
+    const auto decoded = decode_slot(encode_slot(s, 99));
+    REQUIRE(decoded);
+    CHECK(decoded->sequence == 99);
+    CHECK(decoded->state == s);
+}
+
+TEST_CASE("a version 1 slot decodes as a record without a pin, for migration", "[state_record]") {
+    // The version 1 layout: magic, sequence, the counters, SHA-256 prefix.
+    std::array<std::uint8_t, kLegacySlotSize> v1{};
+    const char magic[] = "PTOTPS1\n";
+    std::copy(magic, magic + 8, v1.begin());
+    v1[8] = 5;                                       // sequence 5
+    for (int i = 0; i < 16; ++i) v1[16 + i] = 0xab;  // enrollment-id
+    v1[32] = 1;                                      // has_last
+    v1[36] = 42;                                     // last_accepted
+    v1[44] = 2;                                      // failures
+    std::uint8_t digest[32];
+    SHA256(v1.data(), kLegacySlotSize - 16, digest);
+    std::copy(digest, digest + 16, v1.end() - 16);
+    Slot slot{};
+    std::copy(v1.begin(), v1.end(), slot.begin());
+    const auto decoded = decode_slot(slot);
+    REQUIRE(decoded);
+    CHECK(decoded->sequence == 5);
+    CHECK_FALSE(decoded->state.pin.present);
+    CHECK(decoded->state.has_last);
+    CHECK(decoded->state.last_accepted == 42);
+    CHECK(decoded->state.failures == 2);
+    CHECK(decoded->state.enrollment_id[0] == 0xab);
+    slot[40] ^= 1;
+    CHECK_FALSE(decode_slot(slot));
+    // A version 2 slot with a higher sequence wins over it.
+    const Slot v2 = encode_slot(UserState{}, 6);
+    std::copy(v1.begin(), v1.end(), slot.begin());
+    CHECK(pick_current(slot, v2).current->sequence == 6);
 }

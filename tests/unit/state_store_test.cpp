@@ -310,3 +310,55 @@ TEST_CASE("the lock is held from open until the file object is gone", "[state_st
     REQUIRE(second.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
     CHECK(second.get() == state_with(2, 2));
 }
+
+TEST_CASE("a pin is staged in the free area and read back only as the slot names it",
+          "[state_store]") {
+    TempDir dir;
+    const std::string path = dir.file("alice");
+    const std::string first = "first pinned file\n";
+    const std::string second(4096, 'x');
+    {
+        auto file = LockedStateFile::open(dir.path(), "alice");
+        REQUIRE(file.ok());
+        CHECK(file->pinned_file().ok());
+        CHECK(file->pinned_file()->empty());
+        CHECK(file->free_area() == 0);
+        REQUIRE(file->stage_pin(first).ok());
+        UserState s;
+        s.pin = PinRef{.present = true,
+                       .area = 0,
+                       .generation = 1,
+                       .hash = sha256_of(first),
+                       .length = static_cast<std::uint32_t>(first.size())};
+        REQUIRE(file->commit(s).ok());
+        CHECK(file->free_area() == 1);
+        REQUIRE(file->stage_pin(second).ok());  // the free area: the pin stands
+        CHECK(file->pinned_file().value() == first);
+        CHECK_FALSE(file->stage_pin(second + "y").ok());  // over 4096 bytes
+    }
+    {
+        auto file = LockedStateFile::open(dir.path(), "alice");
+        REQUIRE(file.ok());
+        CHECK(file->pinned_file().value() == first);
+        CHECK(test_util::read_text(path).size() <= kStateFileSize);
+    }
+    // A damaged pin area is an error, never another file.
+    flip_byte(path, static_cast<off_t>(kPinAreaOffset) + 10);
+    auto damaged = LockedStateFile::open(dir.path(), "alice");
+    REQUIRE(damaged.ok());
+    auto pinned = damaged->pinned_file();
+    REQUIRE_FALSE(pinned.ok());
+    CHECK_THAT(pinned.error(), Catch::Contains("does not hold the file its record names"));
+}
+
+TEST_CASE("open_existing never creates a record", "[state_store]") {
+    TempDir dir;
+    auto none = LockedStateFile::open_existing(dir.path(), "alice");
+    REQUIRE(none.ok());
+    CHECK_FALSE(*none);
+    CHECK(dir.entries().empty());
+    REQUIRE(LockedStateFile::open(dir.path(), "alice").ok());
+    auto some = LockedStateFile::open_existing(dir.path(), "alice");
+    REQUIRE(some.ok());
+    CHECK(*some);
+}
