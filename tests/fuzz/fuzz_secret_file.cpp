@@ -1,5 +1,6 @@
 // Secret file path as the module runs it: strict parse of untrusted text
-// (the file lives in a user's home), then key-id check, AEAD open and payload
+// (the file lives in a user's home; versions 1 and 2, the latter with root's
+// tag), then the tag check, key-id check, AEAD open and payload
 // decode with the host key. The payload decoder is also fed the raw input,
 // since the fuzzer cannot forge a GCM tag to reach it through open().
 #include <algorithm>
@@ -24,8 +25,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // file's prefix, and the header written back out in canonical order
         // parses to the same values (nothing was half-read or misassigned).
         FUZZ_CHECK(text.substr(0, parsed->aad.size()) == parsed->aad);
-        const std::string canonical =
+        std::string canonical =
             format_secret_header(parsed->header) + "sealed " + base64_encode(parsed->sealed) + "\n";
+        if (parsed->tag) {
+            // Version 2: root's tag, whose MAC only the host key can make;
+            // checking it must not crash whatever the file claims.
+            (void)root_tag_is_valid(*parsed, host, parsed->tag->uid);
+            canonical += "tag " + std::to_string(parsed->tag->uid) + " " +
+                         std::to_string(parsed->tag->expires) + " " + to_hex(parsed->tag->mac) +
+                         "\n";
+        }
+        FUZZ_CHECK(parsed->tag.has_value() == (parsed->header.version == 2));
         auto again = parse_secret_file(canonical);
         FUZZ_CHECK(again);
         const SecretHeader& a = parsed->header;
@@ -33,7 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         FUZZ_CHECK(a.user == b.user && a.otp.type == b.otp.type &&
                    a.otp.algorithm == b.otp.algorithm && a.otp.digits == b.otp.digits &&
                    a.created == b.created && a.key_id == b.key_id &&
-                   a.enrollment_id == b.enrollment_id && again->sealed == parsed->sealed);
+                   a.enrollment_id == b.enrollment_id && again->sealed == parsed->sealed &&
+                   a.version == b.version);
         FUZZ_CHECK(a.otp.type == OtpType::hotp ? a.counter == b.counter
                                                : a.otp.period == b.otp.period);
         FUZZ_CHECK(parsed->header.otp.digits >= kMinDigits &&

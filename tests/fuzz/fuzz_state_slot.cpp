@@ -1,8 +1,9 @@
-// State file slots: what the module reads back from /var/lib/pam_totp after a
+// Record slots: what the module reads back from /var/lib/pam_totp after a
 // crash, a torn write or disk corruption. Raw input goes to the decoder and to
-// slot selection as-is; a copy with its checksum repaired goes through again,
-// because the fuzzer cannot forge SHA-256 and would otherwise never reach the
-// field decoding behind it.
+// slot selection as-is; copies with the magic and checksum of each version
+// repaired go through again, because the fuzzer cannot forge SHA-256 and
+// would otherwise never reach the field decoding behind it (version 2: pin,
+// pending switch, retired list; version 1: the counters, for migration).
 #include <openssl/sha.h>
 
 #include <algorithm>
@@ -20,12 +21,12 @@ namespace {
 
 constexpr std::size_t kChecksumSize =
     16;  // state_record.cpp: truncated SHA-256 at the end of a slot
-constexpr std::size_t kBodySize = kSlotSize - kChecksumSize;
 
-void repair_checksum(std::uint8_t* slot) {
+void repair(std::uint8_t* slot, const char* magic, std::size_t size) {
+    std::memcpy(slot, magic, 8);
     std::uint8_t digest[SHA256_DIGEST_LENGTH];
-    SHA256(slot, kBodySize, digest);
-    std::memcpy(slot + kBodySize, digest, kChecksumSize);
+    SHA256(slot, size - kChecksumSize, digest);
+    std::memcpy(slot + size - kChecksumSize, digest, kChecksumSize);
 }
 
 // Decoding is the inverse of encoding for every slot that decodes.
@@ -62,12 +63,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Same bytes with a valid checksum, laid out as the state file does.
     std::vector<std::uint8_t> fixed(2 * kSlotSize, 0);
     std::copy_n(data, std::min(size, fixed.size()), fixed.begin());
-    repair_checksum(fixed.data());
-    repair_checksum(fixed.data() + kSlotSize);
+    repair(fixed.data(), "PTOTPS2\n", kSlotSize);
+    repair(fixed.data() + kSlotSize, "PTOTPS1\n", kLegacySlotSize);
     const std::span<const std::uint8_t> s0(fixed.data(), kSlotSize),
         s1(fixed.data() + kSlotSize, kSlotSize);
     if (auto d = decode_slot(s0)) check_round_trip(*d);
     if (auto d = decode_slot(s1)) check_round_trip(*d);
     check_pick(s0, s1);
+    // Whatever a valid slot says, the retired list and pin stay in bounds.
+    if (auto d = decode_slot(s0)) {
+        FUZZ_CHECK(d->state.retired_count <= kRetiredCapacity && d->state.pin.area <= 1 &&
+                   d->state.pin.length <= kMaxPinSize);
+        (void)is_retired(d->state, d->state.pin.enrollment_id, d->state.pin.hash);
+    }
     return 0;
 }

@@ -92,6 +92,13 @@ void secret_files() {
     t.replace(t.find("digits 6"), 8, "digits 8");
     write("secret_file", "tampered-header", t);
     write("secret_file", "magic-only", "pam_totp 1\n");
+    // Version 2: root's tag after the sealed line.
+    SecretHeader tagged_header = header(pub, OtpType::totp, Algorithm::sha1, 6);
+    tagged_header.version = 2;
+    auto body = seal_secret_file(tagged_header, payload(20, 10), pub);
+    auto tagged = add_root_tag(*body, fuzz::test_host_key(), 1000, 1795500000);
+    if (!tagged) throw std::runtime_error(tagged.error());
+    write("secret_file", "tagged-v2", *tagged);
     write("secret_file", "crlf", "pam_totp 1\r\nuser alice\r\n");
 }
 
@@ -117,6 +124,13 @@ void state_slots() {
         torn[i] = 0;  // second write cut short
     write("state_slot", "torn-second", torn);
     write("state_slot", "zeros", std::vector<std::uint8_t>(2 * kSlotSize, 0));
+    // Version 2 with a pin, a pending switch and retired enrolments.
+    s.has_uid = true;
+    s.uid = 1000;
+    s.pin = PinRef{.present = true, .area = 1, .generation = 3, .length = 900, .pinned_at = 17};
+    s.pending = PendingSwitch{.present = true, .length = 800, .step = 59836667, .generation = 3};
+    retire(s, s.enrollment_id, s.pin.hash);
+    write("state_slot", "pinned", encode_slot(s, 3));
 }
 
 void encodings() {
