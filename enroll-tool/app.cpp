@@ -7,9 +7,11 @@
 #include "enrollment.h"
 #include "host_key_command.h"
 #include "import_command.h"
+#include "pin_command.h"
 #include "remove_command.h"
 #include "status_command.h"
 #include "terminal.h"
+#include "unlock_command.h"
 
 namespace totp_enroll {
 namespace {
@@ -44,6 +46,7 @@ ExitCode run(const Options& options) {
                        "that way (fix its mode with chmod u-s,g-s)"});
 
     if (options.action == Action::generate_host_key) return run_generate_host_key(options);
+    if (options.action == Action::pin && options.all_users) return run_pin_all(options);
 
     auto user = target_user(options);
     if (auto* failure = std::get_if<Failure>(&user)) return report(*failure);
@@ -59,7 +62,7 @@ ExitCode run(const Options& options) {
                                " has no home directory in the password database; use --file"});
         path = default_secret_path(who);
     }
-    const Context context{options, who, SecretStore(path, who),
+    const Context context{options, who, SecretStore(path, who, options.owner),
                           options.keydir + "/" + pam_totp::kPublicKeyName};
 
     switch (options.action) {
@@ -69,6 +72,10 @@ ExitCode run(const Options& options) {
             return run_status(context);
         case Action::remove:
             return run_remove(context);
+        case Action::pin:
+            return run_pin(context);
+        case Action::unlock:
+            return run_unlock(context);
         default:
             return run_enrollment(context);
     }

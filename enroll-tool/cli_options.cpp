@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/host_key_files.h"
+#include "core/module_options.h"
 
 #ifndef TOTP_ENROLL_VERSION
 #error "TOTP_ENROLL_VERSION must be defined by the build"
@@ -53,10 +54,13 @@ struct Spec {
 };
 
 constexpr Spec kSpecs[] = {
-    {"--import", true}, {"--status", false},  {"--remove", false},   {"--generate-host-key", false},
-    {"--help", false},  {"--version", false}, {"--force", false},    {"--user", true},
-    {"--file", true},   {"--keydir", true},   {"--issuer", true},    {"--label", true},
-    {"--digits", true}, {"--period", true},   {"--algorithm", true}, {"--hotp", false},
+    {"--import", true}, {"--status", false},   {"--remove", false},
+    {"--pin", false},   {"--unlock", false},   {"--generate-host-key", false},
+    {"--help", false},  {"--version", false},  {"--force", false},
+    {"--all", false},   {"--user", true},      {"--file", true},
+    {"--keydir", true}, {"--statedir", true},  {"--owner", true},
+    {"--issuer", true}, {"--label", true},     {"--digits", true},
+    {"--period", true}, {"--algorithm", true}, {"--hotp", false},
     {"--qr", true},
 };
 
@@ -72,6 +76,10 @@ std::string_view action_flag(Action action) {
             return "--status";
         case Action::remove:
             return "--remove";
+        case Action::pin:
+            return "--pin";
+        case Action::unlock:
+            return "--unlock";
         case Action::generate_host_key:
             return "--generate-host-key";
         default:
@@ -79,11 +87,34 @@ std::string_view action_flag(Action action) {
     }
 }
 
+// --all picks the users itself: only with --pin, never with one user or file.
+std::optional<Failure> check_all_users(const Options& options,
+                                       const std::set<std::string_view>& seen) {
+    if (!options.all_users) return std::nullopt;
+    if (options.action != Action::pin) return usage("--all is used with --pin only");
+    for (std::string_view flag : {"--user", "--file"})
+        if (seen.count(flag)) return usage(std::string(flag) + " cannot be used with --all");
+    return std::nullopt;
+}
+
+// --owner shapes a file root writes for a user, at a path outside the home
+// (the module's secret_owner=root refuses %h).
+std::optional<Failure> check_owner(const Options& options, const std::set<std::string_view>& seen) {
+    if (!seen.count("--owner")) return std::nullopt;
+    if (options.action != Action::enroll && options.action != Action::import)
+        return usage("--owner cannot be used with " + std::string(action_flag(options.action)));
+    if (options.owner == FileOwner::root && (!options.user || !options.file))
+        return usage("--owner root needs --user NAME and --file PATH");
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::variant<Options, Failure> parse_options(int argc, const char* const* argv) {
     Options options;
     options.keydir = pam_totp::kDefaultKeyDir;
+    // The module's own default for statedir=, so both name the same records.
+    options.statedir = pam_totp::ModuleOptions{}.statedir;
     std::set<std::string_view> seen;
     std::optional<Action> action;
 
@@ -144,16 +175,28 @@ std::variant<Options, Failure> parse_options(int argc, const char* const* argv) 
             failure = set_action(Action::status);
         } else if (name == "--remove") {
             failure = set_action(Action::remove);
+        } else if (name == "--pin") {
+            failure = set_action(Action::pin);
+        } else if (name == "--unlock") {
+            failure = set_action(Action::unlock);
         } else if (name == "--generate-host-key") {
             failure = set_action(Action::generate_host_key);
         } else if (name == "--force") {
             options.force = true;
+        } else if (name == "--all") {
+            options.all_users = true;
         } else if (name == "--user") {
             options.user = value;
         } else if (name == "--file") {
             options.file = value;
         } else if (name == "--keydir") {
             options.keydir = value;
+        } else if (name == "--statedir") {
+            options.statedir = value;
+        } else if (name == "--owner") {
+            if (value != "user" && value != "root")
+                return usage("--owner must be user or root, not '" + value + "'");
+            options.owner = value == "root" ? FileOwner::root : FileOwner::user;
         } else if (name == "--issuer" || name == "--label") {
             if (auto problem = check_display_text(name, value)) return usage(*problem);
             (name == "--issuer" ? options.issuer : options.label) = value;
@@ -200,12 +243,14 @@ std::variant<Options, Failure> parse_options(int argc, const char* const* argv) 
                              std::string(action_flag(options.action)));
     }
     if (options.action == Action::generate_host_key) {
-        for (std::string_view flag : {"--user", "--file"})
+        for (std::string_view flag : {"--user", "--file", "--statedir"})
             if (seen.count(flag))
                 return usage(std::string(flag) + " cannot be used with --generate-host-key");
     }
-    if (options.action == Action::status && options.force)
-        return usage("--force cannot be used with --status");
+    if ((options.action == Action::status || options.action == Action::unlock) && options.force)
+        return usage("--force cannot be used with " + std::string(action_flag(options.action)));
+    if (auto failure = check_all_users(options, seen)) return *failure;
+    if (auto failure = check_owner(options, seen)) return *failure;
     if (options.otp.type == OtpType::hotp && seen.count("--period"))
         return usage("--period cannot be used with --hotp (HOTP codes have no time step)");
     return options;
@@ -222,23 +267,38 @@ Actions (default: enrol the invoking user):
                            secret, TOTP/HOTP mode and scratch codes (they become
                            recovery codes); no QR code, no code asked
       --status             tell whether the user is enrolled and how (reads only
-                           the file's header, needs no key)
-      --remove             delete the user's secret file
+                           the file's header, needs no key); as root also the
+                           module's record: pin, switch waiting, failures, lock
+      --remove             delete the user's secret file; as root also retire
+                           it and the pinned enrolment in the module's record,
+                           so no copy of them is trusted again
+      --pin                make the user's secret file the enrolment the module
+                           trusts (root only); with --all, every user whose
+                           ~/.pam_totp exists and who has no pin yet
+      --unlock             clear the user's failed codes and lock (root only);
+                           used recovery codes stay used
       --generate-host-key  create host.key (0600) and host.pub (0644) in the key
                            directory (root only)
   -h, --help               show this help and exit
       --version            show the version and exit
 
 Options:
-      --force              replace an existing enrolment or host key (a new host
-                           key makes every existing secret file unreadable)
-      --user NAME          act on another user's secret file, written owned by
-                           that user (root only)
+      --force              replace an existing enrolment, pin or host key (a
+                           new host key makes every existing secret file
+                           unreadable)
+      --all                with --pin: every user in the password database
+      --user NAME          act on another user's enrolment (root only); a new
+                           file carries root's tag and is pinned at once
       --file PATH          the secret file (default: ~/.pam_totp of the user,
                            the home directory from the password database); it
                            must match the module's secret= option
+      --owner OWNER        user (default) or root: who owns the file written
+                           with --user and --file; root for the module's
+                           secret_owner=root
       --keydir DIR         where host.key and host.pub are
                            (default: /etc/pam_totp)
+      --statedir DIR       the module's records (default: /var/lib/pam_totp);
+                           it must match the module's statedir= option
       --issuer TEXT        issuer shown by the app (default: the host name)
       --label TEXT         account shown by the app (default: USER@HOST)
       --digits N           digits per code, 6 to 8 (default: 6)
@@ -254,8 +314,9 @@ The code is read from the terminal without echo, or, when standard input is
 not a terminal, as a line from standard input (so enrolment can be scripted).
 
 Exit status: 0 done; 1 refused (gave up, three wrong codes, already enrolled
-or host key exists without --force, a root-only action by another user);
-2 usage error; 3 system problem (host key, files, user database).
+or pinned, host key exists without --force, a root-only action by another
+user, no record to unlock, an administrator manages the enrolment); 2 usage
+error; 3 system problem (host key, files, records, user database).
 )";
 }
 

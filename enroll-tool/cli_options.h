@@ -11,17 +11,24 @@
 
 namespace totp_enroll {
 
-enum class Action { enroll, import, status, remove, generate_host_key, help, version };
+enum class Action { enroll, import, status, remove, pin, unlock, generate_host_key, help, version };
+
+// Who owns the secret file root writes for a user: the user (the default),
+// or root (admin-managed mode, the module's secret_owner=root).
+enum class FileOwner { user, root };
 
 struct Options {
     Action action = Action::enroll;
     bool force = false;
+    bool all_users = false;                  // --all: with --pin, every user with a file
     std::optional<std::string> user;         // --user: root only, checked when run
     std::optional<std::string> file;         // --file: instead of ~/.pam_totp
     std::optional<std::string> import_file;  // --import
     std::optional<std::string> issuer;
     std::optional<std::string> label;
-    std::string keydir;  // --keydir, default /etc/pam_totp
+    std::string keydir;    // --keydir, default /etc/pam_totp
+    std::string statedir;  // --statedir, default /var/lib/pam_totp (the module's statedir=)
+    FileOwner owner = FileOwner::user;  // --owner
     pam_totp::OtpParams otp;
     QrStyle qr = QrStyle::utf8;
 };

@@ -12,6 +12,7 @@
 #include "core/recovery_codes.h"
 #include "core/secret_file.h"
 #include "core/verifier.h"
+#include "enrolment_writer.h"
 #include "otpauth_uri.h"
 #include "qr_render.h"
 #include "recovery_output.h"
@@ -122,6 +123,9 @@ ExitCode run_enrollment(const Context& context) {
     auto host = pam_totp::load_host_public_key(context.host_public_key_path);
     if (!host) return report({ExitCode::system, host.error()});
     if (auto failure = context.store.check_can_write(options.force)) return report(*failure);
+    auto writer = EnrolmentWriter::prepare(context, *host);
+    if (auto* failure = std::get_if<Failure>(&writer)) return report(*failure);
+    const EnrolmentWriter& saver = std::get<EnrolmentWriter>(writer);
 
     const SecretBytes key = SecretBytes::random(pam_totp::kDefaultKeySize);
     const std::string host_label = host_name();
@@ -147,17 +151,24 @@ ExitCode run_enrollment(const Context& context) {
         pam_totp::generate_recovery_codes(pam_totp::kRecoveryCodeCount);
     pam_totp::SecretPayload payload{SecretBytes(key.span()),
                                     pam_totp::make_recovery_codes(recovery)};
-    if (auto failure = context.store.save(header, payload, *host, options.force))
-        return report(*failure);
+    auto saved = saver.save(header, payload);
+    if (auto* failure = std::get_if<Failure>(&saved)) return report(*failure);
 
-    auto done = pam_totp::SecretBytes::with_capacity(1024);
+    auto done = pam_totp::SecretBytes::with_capacity(2048);
     done.append("Code accepted. Saved " + context.store.path() + " for user " + context.user.name +
-                " (sealed to host key " + header.key_id + ").\n\n");
+                " (sealed to host key " + header.key_id + ").\n");
+    done.append(std::get<SavedEnrolment>(saved).note);
+    done.append("\n");
     append_recovery_codes(done, recovery);
+    if (const std::string notice = saver.closing_notice(); !notice.empty()) {
+        done.append("\n");
+        done.append(notice);
+    }
     if (auto status = write_stdout(done.view()); !status)
         return report({ExitCode::system, status.error() +
                                              " (the enrolment was saved, but the recovery codes "
                                              "could not be shown; run totp-enroll --force again)"});
+    if (const auto& late = std::get<SavedEnrolment>(saved).pin_failure) return report(*late);
     return ExitCode::ok;
 }
 

@@ -4,6 +4,7 @@
 #include "core/host_key_files.h"
 #include "core/recovery_codes.h"
 #include "core/secret_file.h"
+#include "enrolment_writer.h"
 #include "fs_identity.h"
 #include "google_authenticator_import.h"
 #include "terminal.h"
@@ -39,6 +40,9 @@ ExitCode run_import(const Context& context) {
     auto host = pam_totp::load_host_public_key(context.host_public_key_path);
     if (!host) return report({ExitCode::system, host.error()});
     if (auto failure = context.store.check_can_write(options.force)) return report(*failure);
+    auto writer = EnrolmentWriter::prepare(context, *host);
+    if (auto* failure = std::get_if<Failure>(&writer)) return report(*failure);
+    const EnrolmentWriter& saver = std::get<EnrolmentWriter>(writer);
 
     auto text = read_import_file(context);
     if (auto* failure = std::get_if<Failure>(&text)) return report(*failure);
@@ -53,8 +57,8 @@ ExitCode run_import(const Context& context) {
         new_header(context.user, imported.otp, imported.counter, *host);
     pam_totp::SecretPayload payload{std::move(imported.key),
                                     pam_totp::make_recovery_codes(imported.scratch_codes)};
-    if (auto failure = context.store.save(header, payload, *host, options.force))
-        return report(*failure);
+    auto saved = saver.save(header, payload);
+    if (auto* failure = std::get_if<Failure>(&saved)) return report(*failure);
 
     std::string out = "Imported " + import_path + " into " + context.store.path() + " for user " +
                       context.user.name + " (sealed to host key " + header.key_id + "): ";
@@ -62,7 +66,7 @@ ExitCode run_import(const Context& context) {
         out += "TOTP, SHA1, 6 digits, every " + std::to_string(imported.otp.period) + " s";
     else
         out += "HOTP, SHA1, 6 digits, next counter " + std::to_string(imported.counter);
-    out += ".\n";
+    out += ".\n" + std::get<SavedEnrolment>(saved).note;
     if (imported.scratch_codes.empty())
         out +=
             "The file had no scratch codes, so there are no recovery codes; run totp-enroll\n"
@@ -79,7 +83,9 @@ ExitCode run_import(const Context& context) {
            ". Delete that file once\n"
            "logins with pam_totp work, for example: rm " +
            import_path + "\n";
+    if (const std::string notice = saver.closing_notice(); !notice.empty()) out += "\n" + notice;
     if (auto status = write_stdout(out); !status) return report({ExitCode::system, status.error()});
+    if (const auto& late = std::get<SavedEnrolment>(saved).pin_failure) return report(*late);
     return ExitCode::ok;
 }
 

@@ -21,13 +21,39 @@ Failure system_failure(std::string message) {
 
 }  // namespace
 
+std::variant<std::optional<FsIdentity>, Failure> SecretStore::identity(Access access) const {
+    if (file_owner_ == FileOwner::user) return identity_for(owner_, path_, access);
+    // Root reads and writes these as root, so no user may steer the path:
+    // the module's secret_owner=root makes the same check.
+    const std::string dir = pam_totp::parent_directory(path_);
+    if (!root_controls_directory(dir))
+        return system_failure(dir +
+                              ": not controlled by root alone (it or a directory above it "
+                              "belongs to another user or is writable by others); --owner root "
+                              "needs a directory such as /etc/pam_totp/secrets");
+    return std::optional<FsIdentity>();
+}
+
+// A user cannot change an enrolment their administrator wrote as root
+// (secret_owner=root): the module would not take a file of theirs anyway.
+std::optional<Failure> SecretStore::refuse_if_admin_managed() const {
+    if (::getuid() == 0) return std::nullopt;
+    struct stat st {};
+    if (::lstat(path_.c_str(), &st) != 0 || st.st_uid != 0) return std::nullopt;
+    return Failure{ExitCode::refused,
+                   "An administrator manages your enrolment on this host (" + path_ +
+                       " belongs to root); ask them to change it. Nothing was written."};
+}
+
 std::variant<std::optional<std::string>, Failure> SecretStore::read() const {
-    auto identity = identity_for(owner_, path_, Access::read);
-    if (auto* failure = std::get_if<Failure>(&identity)) return *failure;
-    auto bytes = pam_totp::read_checked_file(path_, {.owner = owner_.uid,
-                                                     .allow_root = true,
-                                                     .forbidden_mode = 0022,
-                                                     .max_size = pam_totp::kMaxSecretFileSize});
+    auto as = identity(Access::read);
+    if (auto* failure = std::get_if<Failure>(&as)) return *failure;
+    const bool root_owned = file_owner_ == FileOwner::root;
+    auto bytes = pam_totp::read_checked_file(
+        path_, {.owner = root_owned ? 0 : owner_.uid,
+                .allow_root = true,
+                .forbidden_mode = static_cast<mode_t>(root_owned ? 0077 : 0022),
+                .max_size = pam_totp::kMaxSecretFileSize});
     if (!bytes) return system_failure(bytes.error());
     if (!*bytes) return std::optional<std::string>();
     // Not secret: the header is public and the rest is sealed.
@@ -35,8 +61,9 @@ std::variant<std::optional<std::string>, Failure> SecretStore::read() const {
 }
 
 std::optional<Failure> SecretStore::check_can_write(bool replace) const {
-    auto identity = identity_for(owner_, path_, Access::write);
-    if (auto* failure = std::get_if<Failure>(&identity)) return *failure;
+    if (auto failure = refuse_if_admin_managed()) return failure;
+    auto as = identity(Access::write);
+    if (auto* failure = std::get_if<Failure>(&as)) return *failure;
     struct stat st {};
     if (::lstat(path_.c_str(), &st) == 0) {
         if (S_ISLNK(st.st_mode))
@@ -58,31 +85,37 @@ std::optional<Failure> SecretStore::check_can_write(bool replace) const {
     return std::nullopt;
 }
 
-std::optional<Failure> SecretStore::save(const pam_totp::SecretHeader& header,
-                                         const pam_totp::SecretPayload& payload,
-                                         const pam_totp::HostPublicKey& host, bool replace) const {
-    auto text = pam_totp::seal_secret_file(header, payload, host);
-    if (!text) return system_failure("cannot seal " + path_ + ": " + text.error());
-    auto identity = identity_for(owner_, path_, Access::write);
-    if (auto* failure = std::get_if<Failure>(&identity)) return *failure;
+std::optional<Failure> SecretStore::save(std::string_view text, bool replace) const {
+    auto as = identity(Access::write);
+    if (auto* failure = std::get_if<Failure>(&as)) return *failure;
     pam_totp::WriteRules rules{.mode = 0600, .replace = replace};
     // Root writing for someone else hands the file over before it appears.
-    if (::geteuid() == 0 && owner_.uid != 0) {
+    if (::geteuid() == 0 && owner_.uid != 0 && file_owner_ == FileOwner::user) {
         rules.uid = owner_.uid;
         rules.gid = owner_.gid;
     }
-    const std::span bytes(reinterpret_cast<const std::uint8_t*>(text->data()), text->size());
+    const std::span bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
     if (auto status = pam_totp::write_file_atomically(path_, bytes, rules); !status)
         return system_failure("cannot save " + path_ + ": " + status.error());
     return std::nullopt;
 }
 
 std::optional<Failure> SecretStore::remove() const {
-    auto identity = identity_for(owner_, path_, Access::write);
-    if (auto* failure = std::get_if<Failure>(&identity)) return *failure;
+    if (auto failure = refuse_if_admin_managed()) return failure;
+    auto as = identity(Access::write);
+    if (auto* failure = std::get_if<Failure>(&as)) return *failure;
     if (auto status = pam_totp::remove_file(path_); !status)
         return system_failure("cannot remove " + path_ + ": " + status.error());
     return std::nullopt;
+}
+
+std::variant<std::string, Failure> seal_file(const std::string& path,
+                                             const pam_totp::SecretHeader& header,
+                                             const pam_totp::SecretPayload& payload,
+                                             const pam_totp::HostPublicKey& host) {
+    auto text = pam_totp::seal_secret_file(header, payload, host);
+    if (!text) return system_failure("cannot seal " + path + ": " + text.error());
+    return std::move(*text);
 }
 
 pam_totp::SecretHeader new_header(const TargetUser& owner, const pam_totp::OtpParams& otp,

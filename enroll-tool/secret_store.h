@@ -1,7 +1,8 @@
 // The user's secret file on disk: reading it, checking beforehand that it can
 // be written (so nobody scans a QR code that is then never saved), sealing
 // and writing it, removing it; always under the right identity (see
-// fs_identity.h) and owned by the user it belongs to.
+// fs_identity.h) and owned by the user it belongs to, or by root in the
+// admin-managed mode (--owner root, the module's secret_owner=root).
 #pragma once
 
 #include <optional>
@@ -9,17 +10,19 @@
 #include <string_view>
 #include <variant>
 
+#include "cli_options.h"
 #include "core/host_key.h"
 #include "core/secret_file.h"
 #include "exit_codes.h"
+#include "fs_identity.h"
 #include "target_user.h"
 
 namespace totp_enroll {
 
 class SecretStore {
   public:
-    SecretStore(std::string path, TargetUser owner)
-        : path_(std::move(path)), owner_(std::move(owner)) {}
+    SecretStore(std::string path, TargetUser owner, FileOwner file_owner = FileOwner::user)
+        : path_(std::move(path)), owner_(std::move(owner)), file_owner_(file_owner) {}
     const std::string& path() const { return path_; }
     const TargetUser& owner() const { return owner_; }
 
@@ -30,21 +33,36 @@ class SecretStore {
 
     // Refuses a symlink or non-regular file at the path (system problem), an
     // existing file unless `replace` (refused), a directory we cannot write
-    // (system problem).
+    // (system problem), and a user's change to a file root owns (refused:
+    // an administrator manages it).
     std::optional<Failure> check_can_write(bool replace) const;
 
-    // Seals header and payload to `host` and writes the file atomically
-    // (0600, owned by the user).
-    std::optional<Failure> save(const pam_totp::SecretHeader& header,
-                                const pam_totp::SecretPayload& payload,
-                                const pam_totp::HostPublicKey& host, bool replace) const;
+    // Writes the sealed file's text atomically (0600, owned by the user, or
+    // by root with FileOwner::root).
+    std::optional<Failure> save(std::string_view text, bool replace) const;
 
+    // Refuses a user's removal of a file root owns, like check_can_write.
     std::optional<Failure> remove() const;
 
+    // A user (not root) may not change a file root owns: an administrator
+    // manages their enrolment (secret_owner=root). Refused, with a message.
+    std::optional<Failure> refuse_if_admin_managed() const;
+
   private:
+    // The file-system identity for `access`: see identity_for; root-owned
+    // files are handled as root, only in a directory root alone controls.
+    std::variant<std::optional<FsIdentity>, Failure> identity(Access access) const;
+
     std::string path_;
     TargetUser owner_;
+    FileOwner file_owner_;
 };
+
+// The text of a new secret file: header and payload sealed to `host`.
+std::variant<std::string, Failure> seal_file(const std::string& path,
+                                             const pam_totp::SecretHeader& header,
+                                             const pam_totp::SecretPayload& payload,
+                                             const pam_totp::HostPublicKey& host);
 
 // A header for a new enrolment of `owner` sealed to `host`, created now.
 pam_totp::SecretHeader new_header(const TargetUser& owner, const pam_totp::OtpParams& otp,

@@ -1,23 +1,13 @@
 #include "status_command.h"
 
-#include <ctime>
-
 #include "core/host_key_files.h"
 #include "core/secret_file.h"
+#include "record_access.h"
+#include "record_status.h"
 #include "terminal.h"
 
 namespace totp_enroll {
 namespace {
-
-std::string utc_time(std::int64_t seconds) {
-    const std::time_t t = static_cast<std::time_t>(seconds);
-    struct tm parts {};
-    char text[64] = {};
-    if (!::gmtime_r(&t, &parts) ||
-        std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &parts) == 0)
-        return std::to_string(seconds);
-    return text;
-}
 
 // The public key is optional here: --status must work without it, but when
 // it can be read, a file sealed to another key is worth pointing out.
@@ -35,10 +25,18 @@ ExitCode run_status(const Context& context) {
     auto text = context.store.read();
     if (auto* failure = std::get_if<Failure>(&text)) return report(*failure);
     const auto& contents = std::get<std::optional<std::string>>(text);
+    // The module's record is root's; a user sees their file only.
+    const std::optional<RecordStatus> record =
+        includes_record(context.options) ? std::optional(describe_record(context, contents))
+                                         : std::nullopt;
     if (!contents) {
-        if (auto status = write_stdout(path + ": not enrolled\n"); !status)
+        const bool pinned = record && record->pinned;
+        std::string out = path + (pinned ? ": no file, but the module's record pins an enrolment\n"
+                                         : ": not enrolled\n");
+        if (record) out += record->lines;
+        if (auto status = write_stdout(out); !status)
             return report({ExitCode::system, status.error()});
-        return ExitCode::not_enrolled;
+        return pinned ? ExitCode::ok : ExitCode::not_enrolled;
     }
     auto parsed = pam_totp::parse_secret_file(*contents);
     if (!parsed)
@@ -60,6 +58,7 @@ ExitCode run_status(const Context& context) {
     if (h.user != context.user.name)
         out += "Warning: the file is for user " + h.user + ", not " + context.user.name +
                "; the module refuses it for " + context.user.name + ".\n";
+    if (record) out += record->lines;
     if (auto status = write_stdout(out); !status) return report({ExitCode::system, status.error()});
     return ExitCode::ok;
 }

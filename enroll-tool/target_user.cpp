@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <set>
 #include <vector>
 
 namespace totp_enroll {
@@ -51,6 +52,19 @@ std::variant<TargetUser, Failure> user_named(const std::string& name) {
             return ::getpwnam_r(name.c_str(), entry, buf, size, found);
         },
         "user '" + name + "'");
+}
+
+std::vector<TargetUser> every_user() {
+    std::vector<TargetUser> users;
+    std::set<std::string> seen;
+    ::setpwent();
+    while (const struct passwd* entry = ::getpwent()) {
+        if (!entry->pw_name || !seen.insert(entry->pw_name).second) continue;
+        users.push_back(TargetUser{entry->pw_name, entry->pw_uid, entry->pw_gid,
+                                   entry->pw_dir ? entry->pw_dir : ""});
+    }
+    ::endpwent();
+    return users;
 }
 
 std::string default_secret_path(const TargetUser& user) {

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "exit_codes.h"
 
@@ -23,6 +24,10 @@ std::variant<TargetUser, Failure> invoking_user();
 
 // A user by name (for --user); a user who does not exist is a system problem.
 std::variant<TargetUser, Failure> user_named(const std::string& name);
+
+// Every entry of the password database (getpwent), each name once, in the
+// order the database lists them.
+std::vector<TargetUser> every_user();
 
 // <home>/.pam_totp, the module's default secret= path (%h/.pam_totp).
 std::string default_secret_path(const TargetUser& user);

@@ -110,6 +110,8 @@ class EnrollTestCase(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.home = self.make_dir("home")
         self.secret = self.home / ".pam_totp"
+        # The module's records (statedir=): root's enrolment for a user pins there.
+        self.statedir = self.make_dir("state", mode=0o700)
 
     # Running the tool ------------------------------------------------------
 

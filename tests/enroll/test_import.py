@@ -110,7 +110,7 @@ class Import(EnrollTestCase):
         os.chown(ga, uid_of("nobody"), gid_of("nogroup"))
         target = home / ".pam_totp"
         r = self.run_enroll("--import", str(ga), "--user", "nobody", "--keydir", str(self.keydir), "--file",
-                            str(target))
+                            str(target), "--statedir", str(self.statedir))
         self.assertEqual(r.returncode, 0, r.stderr)
         st = os.stat(target)
         self.assertEqual((st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)), (uid_of("nobody"), gid_of("nogroup"), 0o600))

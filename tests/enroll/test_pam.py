@@ -7,70 +7,19 @@ import os
 import pathlib
 import re
 import subprocess
-import sys
 import unittest
 
 import pexpect
 
-try:
-    import pamtest
-except ImportError:  # tests/pam not there: nothing to test against
-    print("tests/pam/pamtest.py not found; skipping", file=sys.stderr)
-    sys.exit(77)
+from pamenroll import EnrolPamTestCase  # exits 77 without tests/pam
 
 from enrolltest import (ENROLL, URI_RE, code_for_uri, next_step_code_for_uri, oathtool, parse_uri,
                         recovery_codes_in, wrong_code_for_uri)
-from pamtest import PAM_AUTH_ERR, PAM_SUCCESS, REPLAY_MESSAGE, PamTestCase, require_root
+from pamtest import PAM_AUTH_ERR, PAM_SUCCESS, REPLAY_MESSAGE, require_root
 
 
 @require_root
-class EnrolThenLogin(PamTestCase):
-
-    def setUp(self):
-        if not (pamtest.MODULE and pamtest.DRIVER):
-            self.skipTest("the PAM module or driver is not built")
-        super().setUp()
-        self.alice = self.box.add_user("alice")
-        # The sandbox keeps its keys root-only; users enrolling themselves
-        # need to read host.pub (host.key stays 0600).
-        os.chmod(self.box.keydir, 0o755)
-        self.svc = self.box.service("s", self.box.totp_line())
-
-    def enroll_env(self):
-        """totp-enroll sees the sandbox's users through nss_wrapper."""
-        env = dict(os.environ)
-        env.update({
-            "LD_PRELOAD": f"{pamtest.LIBDIR}/libnss_wrapper.so",
-            "NSS_WRAPPER_PASSWD": self.box.passwd,
-            "NSS_WRAPPER_GROUP": self.box.group,
-        })
-        if pamtest.SANITIZE:
-            # Sanitizers refuse RTLD_DEEPBIND, and the preload puts the
-            # wrapper before the sanitizer runtime.
-            env["NSS_WRAPPER_DISABLE_DEEPBIND"] = "1"
-            env["ASAN_OPTIONS"] = "verify_asan_link_order=0"
-        return env
-
-    def as_alice(self):
-        uid = str(self.alice["uid"])
-        return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
-
-    def enroll_scripted(self, *args, as_alice=False):
-        cmd = (self.as_alice() if as_alice else []) + [ENROLL, "--keydir", self.box.keydir, "--qr=none", *args]
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=self.enroll_env())
-        head, uri = [], None
-        for line in proc.stdout:
-            head.append(line)
-            if line.startswith("otpauth://"):
-                uri = line.strip()
-                break
-        if uri is None:
-            out, err = proc.communicate(timeout=60)
-            self.fail("no URI printed: " + "".join(head) + out + err)
-        out, err = proc.communicate(code_for_uri(uri) + "\n", timeout=60)
-        self.assertEqual(proc.returncode, 0, out + err)
-        return uri, "".join(head) + out
+class EnrolThenLogin(EnrolPamTestCase):
 
     def test_pty_enrolment_then_login(self):
         """alice runs totp-enroll herself in a terminal, as in real life."""
@@ -145,8 +94,7 @@ class EnrolThenLogin(PamTestCase):
         os.chown(ga, self.alice["uid"], self.alice["uid"])
         lines = pathlib.Path(ga).read_text().splitlines()
         secret, scratch = lines[0], [l for l in lines if re.fullmatch(r"\d{8}", l)]
-        r = subprocess.run([ENROLL, "--import", ga, "--user", "alice", "--keydir", self.box.keydir],
-                           capture_output=True, text=True, env=self.enroll_env())
+        r = self.tool("--import", ga, "--user", "alice")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("4 scratch codes are now recovery codes", r.stdout)
         self.assertAuth(self.box.auth(self.svc, "alice", oathtool(secret)), PAM_SUCCESS)

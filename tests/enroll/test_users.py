@@ -42,7 +42,8 @@ class RootForAUser(EnrollTestCase):
         and hands the file to the user."""
         central = self.make_dir("secrets", mode=0o755)
         target = central / "nobody"
-        out, err, status, uri = self.enroll_scripted("--qr=none", "--user", "nobody", file=target)
+        out, err, status, uri = self.enroll_scripted("--qr=none", "--user", "nobody", "--statedir", str(self.statedir),
+                                                     file=target)
         self.assertEqual(status, 0, err)
         self.assertTrue(parse_uri(uri)["label"].split(":")[1].startswith("nobody@"))
         st = os.stat(target)
@@ -54,7 +55,8 @@ class RootForAUser(EnrollTestCase):
         """In the user's own directory root acts as the user: a directory
         root could write but the user cannot is refused."""
         home = self.make_dir("nobody-home", owner="nobody", mode=0o755)
-        out, err, status, uri = self.enroll_scripted("--qr=none", "--user", "nobody", file=home / ".pam_totp")
+        out, err, status, uri = self.enroll_scripted("--qr=none", "--user", "nobody", "--statedir", str(self.statedir),
+                                                     file=home / ".pam_totp")
         self.assertEqual(status, 0, err)
         self.assertEqual(os.stat(home / ".pam_totp").st_uid, uid_of("nobody"))
         # Same tree, but a subdirectory only root may write: the user could
@@ -85,7 +87,8 @@ class RootForAUser(EnrollTestCase):
         self.addCleanup(subprocess.run, ["userdel", "--remove", name], capture_output=True)
         pw = pwd.getpwnam(name)
         env = dict(os.environ, HOME=str(self.home))
-        out, err, status, uri = self.enroll_scripted("--qr=none", "--user", name, env=env)
+        state = ["--statedir", str(self.statedir)]
+        out, err, status, uri = self.enroll_scripted("--qr=none", "--user", name, *state, env=env)
         self.assertEqual(status, 0, err)
         target = home / ".pam_totp"
         self.assertIn(f"Saved {target} for user {name}", out)
@@ -96,16 +99,19 @@ class RootForAUser(EnrollTestCase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertEqual(fields["user"], name)
 
-        r = self.run_enroll("--status", "--user", name, "--keydir", str(self.keydir), env=env)
+        r = self.run_enroll("--status", "--user", name, "--keydir", str(self.keydir), *state, env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(f"{target}: enrolled", r.stdout)
         self.assertIn(f"user       {name}", r.stdout)
-        r = self.run_enroll("--remove", "--user", name, env=env)
+        self.assertIn("the file matches the pin", r.stdout)
+        r = self.run_enroll("--remove", "--user", name, *state, env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(f"Removed {target}", r.stdout)
         self.assertFalse(target.exists())
-        r = self.run_enroll("--status", "--user", name, env=env)
-        self.assertEqual((r.returncode, r.stdout), (1, f"{target}: not enrolled\n"))
+        r = self.run_enroll("--status", "--user", name, *state, env=env)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertTrue(r.stdout.startswith(f"{target}: not enrolled\n"), r.stdout)
+        self.assertIn(f"  pinned     nothing (removed by root: only root enrols {name} again)", r.stdout)
 
 
 class Status(EnrollTestCase):

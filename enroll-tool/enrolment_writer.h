@@ -1,0 +1,57 @@
+// Saving a new enrolment (totp-enroll, totp-enroll --import). When root
+// writes for a user (--user NAME), the file is a version 2 file carrying
+// root's tag, so every host holding the host key adopts it without the old
+// authenticator's code, and it becomes the pin in this host's record at
+// once, so a lost phone's codes stop working here immediately.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "context.h"
+#include "core/host_key.h"
+#include "core/secret_file.h"
+#include "exit_codes.h"
+
+namespace totp_enroll {
+
+struct SavedEnrolment {
+    std::string note;  // what to tell the person running the tool
+    // The file is saved, but pinning it failed: report it after the
+    // recovery codes are shown (the file carries root's tag meanwhile).
+    std::optional<Failure> pin_failure;
+};
+
+class EnrolmentWriter {
+  public:
+    // Checks up front what could fail after the user has scanned a QR code:
+    // for root's write, the host private key (matching host.pub) and the
+    // user's record (its directory, and its uid binding).
+    static std::variant<EnrolmentWriter, Failure> prepare(const Context& context,
+                                                          const pam_totp::HostPublicKey& host);
+
+    bool is_roots_write() const { return private_key_.has_value(); }
+
+    // Seals, tags (root's write), writes the file and pins it (root's
+    // write). A Failure means nothing was saved.
+    std::variant<SavedEnrolment, Failure> save(pam_totp::SecretHeader header,
+                                               const pam_totp::SecretPayload& payload) const;
+
+    // The last thing to tell a user who replaced their own enrolment
+    // (--force): the module keeps the old authenticator until they switch
+    // at a login. Empty otherwise.
+    std::string closing_notice() const;
+
+  private:
+    EnrolmentWriter(const Context& context, const pam_totp::HostPublicKey& host)
+        : context_(context), host_(host) {}
+    std::variant<std::string, Failure> tagged(const std::string& text) const;
+    std::variant<std::string, Failure> pin(const std::string& text) const;
+
+    const Context& context_;
+    pam_totp::HostPublicKey host_;
+    std::optional<pam_totp::HostPrivateKey> private_key_;
+};
+
+}  // namespace totp_enroll
