@@ -5,12 +5,14 @@ and pinned enrolment for a user, --owner root, and what a user's --force
 re-enrolment says."""
 
 import os
+import re
+import subprocess
 import time
 import unittest
 
 from pamenroll import EnrolPamTestCase  # exits 77 without tests/pam
 
-from enrolltest import code_for_uri, next_step_code_for_uri, oathtool
+from enrolltest import ENROLL, SOURCE_DIR, code_for_uri, next_step_code_for_uri, oathtool
 from pamtest import MODULE, PAM_AUTH_ERR, PAM_SUCCESS, oathtool_code, require_root
 
 NEW_PROMPT = "Code from your NEW authenticator (Enter to skip): "
@@ -180,6 +182,40 @@ class Pin(RootToolsCase):
         r = self.tool("--pin", "--user", "bob")
         self.assertTool(r, 0)
         self.assertIn("bob (", r.stdout)
+
+    def test_package_postinst_pins_every_enrolment(self):
+        """debian/libpam-totp.postinst configure, with the sandbox's key and
+        record directories: pins, and one user's trouble (a damaged record)
+        does not fail the installation."""
+        self.box.add_user("bob")
+        alice = self.box.enrol("alice")
+        self.box.enrol("bob")
+        with open(self.box.state_path("bob"), "wb") as f:
+            f.write(b"damaged" * 10)
+        os.chmod(self.box.state_path("bob"), 0o600)
+        with open(os.path.join(SOURCE_DIR, "debian", "libpam-totp.postinst")) as f:
+            script = f.read()
+        for name, value in (("keydir", self.box.keydir), ("statedir", self.box.statedir)):
+            script, count = re.subn(rf"^{name}=.*$", f"{name}={value}", script, flags=re.M)
+            self.assertEqual(count, 1, f"no {name}= line in the postinst")
+        bin_dir = os.path.join(self.box.root, "bin")
+        os.mkdir(bin_dir)
+        os.symlink(os.path.abspath(ENROLL), os.path.join(bin_dir, "totp-enroll"))
+        with open(os.path.join(bin_dir, "pam-auth-update"), "w") as f:
+            f.write("#!/bin/sh\nexit 0\n")
+        os.chmod(os.path.join(bin_dir, "pam-auth-update"), 0o755)
+        postinst = os.path.join(self.box.root, "postinst")
+        with open(postinst, "w") as f:
+            f.write(script)
+        env = dict(self.enroll_env(), PATH=bin_dir + ":" + os.environ["PATH"])
+        r = subprocess.run(["sh", postinst, "configure"], capture_output=True, text=True, env=env, timeout=60)
+        self.assertTool(r, 0)
+        self.assertIn("alice: pinned (enrollment-id ", r.stdout)
+        self.assertIn("bob: failed (", r.stdout)
+        self.assertIn("libpam-totp: could not pin every enrolment", r.stderr)
+        planted = self.box.enrol("alice")
+        self.assertAuth(self.login("alice", oathtool_code(planted)), PAM_AUTH_ERR)
+        self.assertAuth(self.login("alice", oathtool_code(alice, at=later()), ""), PAM_SUCCESS)
 
     def test_pin_is_roots(self):
         self.box.enrol("alice")
