@@ -6,6 +6,7 @@
 #include <ctime>
 #include <string>
 
+#include "admin_managed.h"
 #include "core/base32.h"
 #include "core/code_input.h"
 #include "core/host_key_files.h"
@@ -120,6 +121,7 @@ ExitCode run_enrollment(const Context& context) {
     const Options& options = context.options;
     // Everything that can fail without the user comes first: nobody should
     // add an account to their app for a secret that is then never saved.
+    if (auto failure = refuse_if_admin_managed(context)) return report(*failure);
     auto host = pam_totp::load_host_public_key(context.host_public_key_path);
     if (!host) return report({ExitCode::system, host.error()});
     if (auto failure = context.store.check_can_write(options.force)) return report(*failure);

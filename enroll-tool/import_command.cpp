@@ -1,5 +1,6 @@
 #include "import_command.h"
 
+#include "admin_managed.h"
 #include "core/file_io.h"
 #include "core/host_key_files.h"
 #include "core/recovery_codes.h"
@@ -37,6 +38,7 @@ std::variant<pam_totp::SecretBytes, Failure> read_import_file(const Context& con
 ExitCode run_import(const Context& context) {
     const Options& options = context.options;
     const std::string& import_path = *options.import_file;
+    if (auto failure = refuse_if_admin_managed(context)) return report(*failure);
     auto host = pam_totp::load_host_public_key(context.host_public_key_path);
     if (!host) return report({ExitCode::system, host.error()});
     if (auto failure = context.store.check_can_write(options.force)) return report(*failure);

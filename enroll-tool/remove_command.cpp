@@ -1,5 +1,6 @@
 #include "remove_command.h"
 
+#include "admin_managed.h"
 #include "core/record_admin.h"
 #include "core/secret_file.h"
 #include "record_access.h"
@@ -77,7 +78,7 @@ std::variant<std::string, Failure> retire(const Context& context, const FoundFil
 
 ExitCode run_remove(const Context& context) {
     const std::string& path = context.store.path();
-    if (auto failure = context.store.refuse_if_admin_managed()) return report(*failure);
+    if (auto failure = refuse_if_admin_managed(context)) return report(*failure);
     auto found = find_file(context);
     if (auto* failure = std::get_if<Failure>(&found)) return report(*failure);
     const FoundFile& file = std::get<FoundFile>(found);

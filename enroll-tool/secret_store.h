@@ -33,20 +33,14 @@ class SecretStore {
 
     // Refuses a symlink or non-regular file at the path (system problem), an
     // existing file unless `replace` (refused), a directory we cannot write
-    // (system problem), and a user's change to a file root owns (refused:
-    // an administrator manages it).
+    // (system problem).
     std::optional<Failure> check_can_write(bool replace) const;
 
     // Writes the sealed file's text atomically (0600, owned by the user, or
     // by root with FileOwner::root).
     std::optional<Failure> save(std::string_view text, bool replace) const;
 
-    // Refuses a user's removal of a file root owns, like check_can_write.
     std::optional<Failure> remove() const;
-
-    // A user (not root) may not change a file root owns: an administrator
-    // manages their enrolment (secret_owner=root). Refused, with a message.
-    std::optional<Failure> refuse_if_admin_managed() const;
 
   private:
     // The file-system identity for `access`: see identity_for; root-owned

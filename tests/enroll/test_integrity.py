@@ -369,7 +369,7 @@ class RootEnrols(RootToolsCase):
         self.assertAuth(self.login("alice", oathtool_code(old, at=later(60))), PAM_AUTH_ERR)
 
     def test_owner_root(self):
-        secrets = os.path.join(self.box.root, "secrets")
+        secrets = os.path.join(self.box.keydir, "secrets")  # /etc/pam_totp/secrets
         os.mkdir(secrets, 0o755)
         path = os.path.join(secrets, "alice")
         uri, out = self.enroll_scripted("--user", "alice", "--owner", "root", "--file", path)
@@ -380,15 +380,17 @@ class RootEnrols(RootToolsCase):
 
         with open(path, "rb") as f:
             before = f.read()
-        for args in (["--force", "--qr=none"], ["--remove"]):
+        # The user's plain totp-enroll (their ~/.pam_totp), or naming the file.
+        for args in (["--qr=none"], ["--file", path, "--force", "--qr=none"], ["--file", path, "--remove"]):
             with self.subTest(args=args):
-                r = self.tool("--file", path, *args, as_user="alice", input="123456\n")
+                r = self.tool(*args, as_user="alice", input="123456\n")
                 self.assertTool(r, 1)
                 self.assertIn(ADMIN_MANAGED, r.stderr)
                 self.assertNotIn("otpauth://", r.stdout)
                 with open(path, "rb") as f:
                     self.assertEqual(f.read(), before)
         self.assertEqual(sorted(os.listdir(secrets)), ["alice"])
+        self.assertFalse(os.path.exists(self.box.secret_path("alice")))
 
         r = self.tool("--user", "alice", "--owner", "root")
         self.assertTool(r, 2)
