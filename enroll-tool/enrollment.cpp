@@ -159,6 +159,9 @@ ExitCode run_enrollment(const Context& context) {
     auto done = pam_totp::SecretBytes::with_capacity(2048);
     done.append("Code accepted. Saved " + context.store.path() + " for user " + context.user.name +
                 " (sealed to host key " + header.key_id + ").\n");
+    if (header.otp.type == pam_totp::OtpType::totp)
+        done.append(
+            "The code you just typed is used up: log in with the next one your app shows.\n");
     done.append(std::get<SavedEnrolment>(saved).note);
     done.append("\n");
     append_recovery_codes(done, recovery);

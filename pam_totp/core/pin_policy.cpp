@@ -10,11 +10,11 @@ PinDecision decide_pin(const PinInputs& in) {
     switch (in.proposal) {
         case Proposal::valid:
             if (in.root_vouches) return PinDecision::adopt_now;
-            // A user known to be enrolled before pins existed, with another
-            // file now: the re-enrolment that pins exist to stop.
-            if (in.tofu_closed || in.legacy == LegacyRecord::other_enrolment)
-                return PinDecision::refuse;
-            if (in.legacy == LegacyRecord::same_enrolment) return PinDecision::adopt_now;
+            // A user enrolled before pins existed: the version 1 record names
+            // the enrolment only by its id, which is plain text in the file
+            // the user controls, so no file is pinned on its word; root pins
+            // it (totp-enroll --pin, which the package's postinst runs).
+            if (in.tofu_closed || in.legacy != LegacyRecord::none) return PinDecision::refuse;
             if (in.tofu) return PinDecision::adopt_now;
             return PinDecision::not_enrolled;  // tofu=off: only root's word enrols
         case Proposal::missing:

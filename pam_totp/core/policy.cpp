@@ -58,10 +58,11 @@ Decision decide(const UserState& state, const Attempt& attempt, const ThrottlePo
         }
         return d;
     }
-    if (attempt.otp.verdict == Verdict::replayed) {
+    if (attempt.otp.verdict == Verdict::replayed || attempt.recovery_reused) {
         // Not a guess: the code was right once. Refused, but not counted, so
         // parallel logins with one code cannot lock the owner out.
-        d.outcome = Outcome::replayed;
+        d.outcome =
+            attempt.otp.verdict == Verdict::replayed ? Outcome::replayed : Outcome::reused_recovery;
         return d;
     }
     d.outcome = Outcome::wrong;

@@ -19,12 +19,20 @@ struct ThrottlePolicy {
     std::int64_t max_lock = kMaxLockSeconds;  // cap on one lock, seconds
 };
 
-enum class Outcome { accepted, accepted_recovery, replayed, wrong, locked };
+enum class Outcome {
+    accepted,
+    accepted_recovery,
+    replayed,         // a right code used before: refused, not counted
+    reused_recovery,  // a recovery code used before: refused, not counted
+    wrong,
+    locked
+};
 
 struct Attempt {
-    Verification otp;             // verdict of the code check
-    std::optional<int> recovery;  // index of the unused recovery code it matched
-    int recovery_total = 0;       // how many recovery codes the file has
+    Verification otp;              // verdict of the code check
+    std::optional<int> recovery;   // index of the unused recovery code it matched
+    bool recovery_reused = false;  // it matched a recovery code used before
+    int recovery_total = 0;        // how many recovery codes the file has
 };
 
 struct Decision {

@@ -79,19 +79,27 @@ RecoveryCodes make_recovery_codes(const std::vector<SecretBytes>& plain) {
     return codes;
 }
 
-std::optional<int> match_recovery_code(const RecoveryCodes& codes, std::string_view typed,
-                                       std::uint32_t used_mask) {
-    if (codes.hashes.empty() || typed.empty() || typed.size() > kMaxTypedLength)
-        return std::nullopt;
+RecoveryMatch find_recovery_code(const RecoveryCodes& codes, std::string_view typed,
+                                 std::uint32_t used_mask) {
+    RecoveryMatch match;
+    if (codes.hashes.empty() || typed.empty() || typed.size() > kMaxTypedLength) return match;
     const RecoveryHash hash = hash_recovery_code(codes, typed);
     int found = -1;
+    bool used = false;
     for (std::size_t i = 0; i < codes.hashes.size(); ++i) {
         const bool equal = CRYPTO_memcmp(hash.data(), codes.hashes[i].data(), hash.size()) == 0;
         const bool unused = ((used_mask >> i) & 1u) == 0;
         if (equal && unused) found = static_cast<int>(i);
+        used |= equal && !unused;
     }
-    if (found < 0) return std::nullopt;
-    return found;
+    if (found >= 0) match.unused = found;
+    match.used = used && found < 0;
+    return match;
+}
+
+std::optional<int> match_recovery_code(const RecoveryCodes& codes, std::string_view typed,
+                                       std::uint32_t used_mask) {
+    return find_recovery_code(codes, typed, used_mask).unused;
 }
 
 }  // namespace pam_totp

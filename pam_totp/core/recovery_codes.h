@@ -36,8 +36,17 @@ RecoveryHash hash_recovery_code(const RecoveryCodes& codes, std::string_view typ
 // Builds the salted hash set for `plain` codes with a fresh random salt.
 RecoveryCodes make_recovery_codes(const std::vector<SecretBytes>& plain);
 
-// Index of the unused code that `typed` matches; compares against every code
-// in constant time. `used_mask` bit i set = code i already used.
+struct RecoveryMatch {
+    std::optional<int> unused;  // index of the unused code `typed` matches
+    bool used = false;          // `typed` is a code that was used already
+};
+
+// Compares against every code in constant time. `used_mask` bit i set =
+// code i already used.
+RecoveryMatch find_recovery_code(const RecoveryCodes& codes, std::string_view typed,
+                                 std::uint32_t used_mask);
+
+// Index of the unused code that `typed` matches (find_recovery_code().unused).
 std::optional<int> match_recovery_code(const RecoveryCodes& codes, std::string_view typed,
                                        std::uint32_t used_mask);
 

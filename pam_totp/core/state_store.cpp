@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,7 +33,20 @@ Status write_all(int fd, off_t offset, std::span<const std::uint8_t> bytes,
     return {};
 }
 
+// su and sudo inherit their caller's RLIMIT_FSIZE, which an unprivileged
+// container cannot raise; a record created under a smaller limit would be cut
+// short and lock its user out, so none is created then.
+Status check_file_size_limit(const std::string& path) {
+    struct rlimit limit {};
+    if (::getrlimit(RLIMIT_FSIZE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
+        limit.rlim_cur >= kStateFileSize)
+        return {};
+    return Error{path + ": not created: this process may write only " +
+                 std::to_string(limit.rlim_cur) + " bytes per file (RLIMIT_FSIZE)"};
+}
+
 Result<UniqueFd> open_or_create(const std::string& dir, const std::string& path) {
+    if (auto status = check_file_size_limit(path); !status) return Error{status.error()};
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (fd) {
         // A new file starts with a valid empty slot, so a record with no
@@ -205,7 +219,8 @@ Status LockedStateFile::load() {
     if (!current.current)
         return Error{path_ +
                      ": record is damaged (no valid slot); logins fail until an administrator "
-                     "checks the user's file and runs totp-enroll --pin --user NAME"};
+                     "checks the user's file, moves the record aside and runs totp-enroll --pin "
+                     "--user NAME"};
     state_ = current.current->state;
     sequence_ = current.current->sequence;
     next_slot_ = current.next_slot;

@@ -175,12 +175,13 @@ LoginPlan plan_login(const PamHandle& pam, const ModuleOptions& options, const s
                                ", file " + std::string(proposal_name(kind)));
         if (const OpenedFile* file = plan.judged()) {
             const SecretHeader& h = file->parsed.header;
-            pam.log(LOG_DEBUG, "user " + user + ": checking " +
-                                   (file == &*plan.pin ? std::string("the pinned enrolment")
-                                                       : "the enrolment in " + *path) +
-                                   " (" + std::string(otp_type_name(h.otp.type)) + ", " +
-                                   std::string(algorithm_name(h.otp.algorithm)) + ", " +
-                                   std::to_string(h.otp.digits) + " digits)");
+            pam.log(LOG_DEBUG,
+                    "user " + user + ": checking " +
+                        (plan.pin && file == &*plan.pin ? std::string("the pinned enrolment")
+                                                        : "the enrolment in " + *path) +
+                        " (" + std::string(otp_type_name(h.otp.type)) + ", " +
+                        std::string(algorithm_name(h.otp.algorithm)) + ", " +
+                        std::to_string(h.otp.digits) + " digits)");
         }
     }
     return plan;

@@ -24,6 +24,11 @@ namespace {
 constexpr char kReplayMessage[] =
     "This code was already used. If that was not you, change your password.";
 constexpr char kForwardPassPrompt[] = "Password & verification code: ";
+constexpr char kPasswordPrompt[] = "Password: ";
+// Said for every refused code alike, enrolled or not, so it reveals nothing.
+constexpr char kWrongCodeMessage[] = "Wrong code.";
+constexpr char kConfirmationCodeMessage[] =
+    "This code confirmed your enrolment; wait for the next code from your app.";
 
 // A one-time code or a recovery code, by shape alone.
 bool could_be_code(std::string_view token, int digits) {
@@ -74,6 +79,15 @@ TypedCode read_code(const PamHandle& pam, const ModuleOptions& options, int digi
     return typed;
 }
 
+// forward_pass for a user who is not enrolled under `optional`: the password
+// alone, handed on as PAM_AUTHTOK.
+int forward_password_only(const PamHandle& pam) {
+    int status = PAM_SUCCESS;
+    auto password = pam.ask(kPasswordPrompt, false, status);
+    if (!password) return status == PAM_SUCCESS ? PAM_CONV_ERR : status;
+    return pam.set_authtok(*password);
+}
+
 Attempt judge(const OpenedFile& file, const ModuleOptions& options, const UserState& state,
               std::int64_t now, std::string_view typed) {
     const OtpParams& otp = file.parsed.header.otp;
@@ -88,13 +102,16 @@ Attempt judge(const OpenedFile& file, const ModuleOptions& options, const UserSt
             state.has_last ? state.last_accepted + 1 : file.parsed.header.counter;
         attempt.otp = verify_hotp(key, otp, next, options.hotp_window, typed);
     }
-    attempt.recovery = match_recovery_code(file.payload.recovery, typed, state.used_recovery);
+    const RecoveryMatch recovery =
+        find_recovery_code(file.payload.recovery, typed, state.used_recovery);
+    attempt.recovery = recovery.unused;
+    attempt.recovery_reused = recovery.used;
     attempt.recovery_total = static_cast<int>(file.payload.recovery.hashes.size());
     return attempt;
 }
 
 int report(const PamHandle& pam, const std::string& user, const Decision& d,
-           std::uint32_t fail_limit) {
+           std::uint32_t fail_limit, bool confirmation_code) {
     switch (d.outcome) {
         case Outcome::accepted:
             pam.log(LOG_INFO, "accepted verification code for user " + user);
@@ -106,8 +123,18 @@ int report(const PamHandle& pam, const std::string& user, const Decision& d,
                                     std::to_string(d.recovery_remaining) + " left");
             return PAM_SUCCESS;
         case Outcome::replayed:
+            if (confirmation_code) {
+                // The first login right after totp-enroll: no cause for alarm.
+                pam.tell_error(kConfirmationCodeMessage);
+                pam.log(LOG_INFO, "user " + user + " gave the code that confirmed the enrolment");
+                return PAM_AUTH_ERR;
+            }
             pam.tell_error(kReplayMessage);
             pam.log(LOG_WARNING, "replayed verification code for user " + user);
+            return PAM_AUTH_ERR;
+        case Outcome::reused_recovery:
+            pam.tell_error("This recovery code was already used.");
+            pam.log(LOG_WARNING, "used recovery code given again for user " + user);
             return PAM_AUTH_ERR;
         case Outcome::locked:
             pam.tell_error("Too many wrong codes. Try again in " + std::to_string(d.lock_seconds) +
@@ -123,6 +150,7 @@ int report(const PamHandle& pam, const std::string& user, const Decision& d,
                                          std::to_string(d.lock_seconds) + " s after " +
                                          std::to_string(fail_limit) + " wrong codes");
             } else {
+                pam.tell_error(kWrongCodeMessage);
                 pam.log(LOG_NOTICE, "wrong verification code for user " + user + " (" +
                                         std::to_string(d.next.failures) + " in a row)");
             }
@@ -138,8 +166,8 @@ bool service_may_switch(const PamHandle& pam, const ModuleOptions& options) {
     if (options.switch_setting == SwitchSetting::on) return true;
     if (options.switch_setting == SwitchSetting::off) return false;
     const auto service = pam.service();
-    static constexpr std::string_view kRelayable[] = {"su",       "su-l",    "sudo",     "sudo-i",
-                                                      "polkit-1", "runuser", "runuser-l"};
+    static constexpr std::string_view kRelayable[] = {"su",       "su-l",    "sudo",      "sudo-i",
+                                                      "polkit-1", "runuser", "runuser-l", "doas"};
     return !service || std::find(std::begin(kRelayable), std::end(kRelayable), *service) ==
                            std::end(kRelayable);
 }
@@ -165,6 +193,7 @@ SwitchOffer switch_offer(const PamHandle& pam, const ModuleOptions& options, Use
 struct Judgement {
     Decision decision;
     SwitchOffer offer = SwitchOffer::disabled;
+    bool confirmation_code = false;  // replayed: the code totp-enroll's confirmation used
 };
 
 // Under the record's lock: check that the pin is still the one planned
@@ -176,12 +205,15 @@ struct Judgement {
 std::optional<Judgement> verify_and_record(const PamHandle& pam, const ModuleOptions& options,
                                            const std::string& user, const Account& account,
                                            const LoginPlan& plan, std::string_view typed,
-                                           std::int64_t now) {
+                                           Clock clock) {
     auto store = LockedStateFile::open(options.statedir, user);
     if (!store) {
         pam.log(LOG_ERR, "state for user " + user + ": " + store.error());
         return std::nullopt;
     }
+    // The time of the decision, under the lock: a login that waited at its
+    // prompt must not judge or store with the time it started.
+    const std::int64_t now = clock();
     if (!(store->state().pin == plan.snapshot.pin)) {
         pam.log(LOG_WARNING, "user " + user + ": the pinned enrolment changed during the login");
         return std::nullopt;
@@ -204,8 +236,7 @@ std::optional<Judgement> verify_and_record(const PamHandle& pam, const ModuleOpt
     state.uid = static_cast<std::uint32_t>(account.uid);
     // A switch that pam_setcred never completed expires; a younger one
     // stays, so other logins (an attacker's failing `su`) cannot drop it.
-    if (state.pending.present &&
-        (now - state.pending.made_at > kPendingSwitchLifetime || now < state.pending.made_at))
+    if (state.pending.present && now - state.pending.made_at > kPendingSwitchLifetime)
         state.pending = PendingSwitch{};
     if (!state.has_last && file.parsed.header.used_step) {
         // The confirmation code typed at enrolment counts as used.
@@ -215,7 +246,11 @@ std::optional<Judgement> verify_and_record(const PamHandle& pam, const ModuleOpt
     const ThrottlePolicy policy{static_cast<std::uint32_t>(options.fail_limit), options.fail_lock,
                                 kMaxLockSeconds};
     Judgement verdict;
-    verdict.decision = decide(state, judge(file, options, state, now, typed), policy, now);
+    const Attempt attempt = judge(file, options, state, now, typed);
+    verdict.decision = decide(state, attempt, policy, now);
+    verdict.confirmation_code = attempt.otp.verdict == Verdict::replayed &&
+                                file.parsed.header.used_step &&
+                                attempt.otp.counter == *file.parsed.header.used_step;
     const Outcome outcome = verdict.decision.outcome;
     if (plan.decision == PinDecision::offer_switch &&
         (outcome == Outcome::accepted || outcome == Outcome::accepted_recovery))
@@ -269,7 +304,7 @@ LoginPlan unknown_user_plan() {
 
 }  // namespace
 
-int authenticate(const PamHandle& pam, const ModuleOptions& options, std::int64_t now) {
+int authenticate(const PamHandle& pam, const ModuleOptions& options, Clock clock) {
     // Only this module sets the switch ticket, and only after this point;
     // one that arrives from elsewhere (pam_env's user files) is dropped.
     pam.unset_env(kSwitchTicketVariable);
@@ -287,10 +322,16 @@ int authenticate(const PamHandle& pam, const ModuleOptions& options, std::int64_
         plan.note =
             "user name is not the canonical \"" + account->name + "\" of the password database";
     } else if (account) {
-        plan = plan_login(pam, options, *user, *account, now);
+        plan = plan_login(pam, options, *user, *account, clock());
     }
 
     if (plan.decision == PinDecision::not_enrolled && options.optional) {
+        // forward_pass: the password module after this one reads the
+        // password from PAM_AUTHTOK, so ask for it (no code to ask for).
+        if (options.password_mode == PasswordMode::forward_pass) {
+            if (const int forwarded = forward_password_only(pam); forwarded != PAM_SUCCESS)
+                return forwarded;
+        }
         if (options.debug)
             pam.log(LOG_DEBUG,
                     "user " + *user + " not enrolled (" + plan.note + "), optional: ignored");
@@ -314,23 +355,25 @@ int authenticate(const PamHandle& pam, const ModuleOptions& options, std::int64_
     }
     const SecretBytes code = normalize_typed_code(typed.code->view());
     if (!plan.judged()) {
-        if (disguise_refusal(plan)) record_decoy(pam, options, now, code.view());
+        if (disguise_refusal(plan)) record_decoy(pam, options, clock(), code.view());
         // An unknown name may be a password typed into the user field: it
         // is not logged (as pam_unix does not).
         const std::string who = account ? "user " + *user : "an unknown user";
         const bool not_enrolled = plan.decision == PinDecision::not_enrolled;
+        if (disguise_refusal(plan)) pam.tell_error(kWrongCodeMessage);
         pam.log(not_enrolled ? LOG_NOTICE : LOG_ERR,
                 "refused " + who + ": " +
                     (not_enrolled ? "not enrolled (" + plan.note + ")" : plan.note));
         return plan.failure_code;
     }
     const std::optional<Judgement> verdict =
-        verify_and_record(pam, options, *user, *account, plan, code.view(), now);
+        verify_and_record(pam, options, *user, *account, plan, code.view(), clock);
     if (!verdict) return PAM_AUTH_ERR;
     const int result =
-        report(pam, *user, verdict->decision, static_cast<std::uint32_t>(options.fail_limit));
+        report(pam, *user, verdict->decision, static_cast<std::uint32_t>(options.fail_limit),
+               verdict->confirmation_code);
     if (result == PAM_SUCCESS && plan.decision == PinDecision::offer_switch)
-        offer_switch(pam, *user, options, plan, verdict->offer, code.view(), now);
+        offer_switch(pam, *user, options, plan, verdict->offer, code.view(), clock);
     return result;
 }
 

@@ -5,13 +5,13 @@
 #include <cstdint>
 
 #include "core/module_options.h"
+#include "module/clock.h"
 #include "module/pam_handle.h"
 
 namespace pam_totp {
 
 // Returns a PAM code; never PAM_SUCCESS unless a fresh code or an unused
 // recovery code was accepted and the new state is durably stored.
-// `now` is taken once at the entry point (unix seconds).
-int authenticate(const PamHandle& pam, const ModuleOptions& options, std::int64_t now);
+int authenticate(const PamHandle& pam, const ModuleOptions& options, Clock clock);
 
 }  // namespace pam_totp

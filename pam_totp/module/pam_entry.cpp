@@ -5,10 +5,10 @@
 #include <security/pam_modules.h>
 #include <syslog.h>
 
-#include <ctime>
 #include <exception>
 
 #include "core/module_options.h"
+#include "module/file_size_limit.h"
 #include "module/login_flow.h"
 #include "module/switch_flow.h"
 
@@ -22,8 +22,9 @@ __attribute__((visibility("default"))) int pam_sm_authenticate(pam_handle_t* pam
             pam_syslog(pamh, LOG_ERR, "configuration error: %s", options.error().c_str());
             return PAM_SERVICE_ERR;
         }
-        const auto now = static_cast<std::int64_t>(std::time(nullptr));
-        return pam_totp::authenticate(pam_totp::PamHandle(pamh, flags), *options, now);
+        const pam_totp::FileSizeLimitLifted unlimited;
+        return pam_totp::authenticate(pam_totp::PamHandle(pamh, flags), *options,
+                                      pam_totp::system_clock_now);
     } catch (const std::exception& e) {
         pam_syslog(pamh, LOG_ERR, "internal error: %s", e.what());
     } catch (...) {
@@ -45,8 +46,8 @@ __attribute__((visibility("default"))) int pam_sm_setcred(pam_handle_t* pamh, in
             pam.unset_env(pam_totp::kSwitchTicketVariable);
             return PAM_SUCCESS;
         }
-        const auto now = static_cast<std::int64_t>(std::time(nullptr));
-        pam_totp::commit_pending_switch(pam, *options, now);
+        const pam_totp::FileSizeLimitLifted unlimited;
+        pam_totp::commit_pending_switch(pam, *options, pam_totp::system_clock_now());
     } catch (const std::exception& e) {
         pam_syslog(pamh, LOG_ERR, "internal error: %s", e.what());
     } catch (...) {

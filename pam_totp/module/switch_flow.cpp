@@ -90,7 +90,7 @@ std::optional<SwitchTicket> parse_ticket(const std::string& hex) {
 
 void offer_switch(const PamHandle& pam, const std::string& user, const ModuleOptions& options,
                   const LoginPlan& plan, SwitchOffer offer, std::string_view first_answer,
-                  std::int64_t now) {
+                  Clock clock) {
     switch (offer) {
         case SwitchOffer::disabled:
             return tell_waiting(pam, user, "switch=off for this service");
@@ -111,6 +111,7 @@ void offer_switch(const PamHandle& pam, const std::string& user, const ModuleOpt
     auto answer = pam.ask(kNewCodePrompt, false, status);
     if (!answer || answer->empty()) return tell_waiting(pam, user, "no code given");
     const SecretBytes code = normalize_typed_code(answer->view());
+    const std::int64_t now = clock();  // after the answer, however long it took
     const auto step = check_new_code(*plan.proposal, code.view(), first_answer, now);
     if (!step) {
         pam.tell_error("That code is not from the new authenticator.");

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/module_options.h"
+#include "module/clock.h"
 #include "module/enrolment_source.h"
 #include "module/pam_handle.h"
 
@@ -30,7 +31,7 @@ enum class SwitchOffer {
 // After an accepted first answer, with a valid proposal that is not the pin.
 void offer_switch(const PamHandle& pam, const std::string& user, const ModuleOptions& options,
                   const LoginPlan& plan, SwitchOffer offer, std::string_view first_answer,
-                  std::int64_t now);
+                  Clock clock);
 
 // pam_sm_setcred(PAM_ESTABLISH_CRED): adopts a switch this login staged.
 // The ticket variable is deleted whatever happens.

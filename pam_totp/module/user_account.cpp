@@ -51,14 +51,21 @@ SecretFileRead read_checked(const std::string& path, const std::string& top, uid
             result.reason = "directory " + parent_directory(path) + " of " + path + " is not there";
             return result;
         }
-        const Status placed = check_directory_chain(path, top, owner);
+        // An unsafe place is refused before anything there is opened (the
+        // path is then only looked at, never followed at its last part).
+        if (const Status placed = check_directory_chain(path, top, owner); !placed) {
+            struct stat file {};
+            if (::lstat(path.c_str(), &file) != 0 && errno == ENOENT)
+                result.state = SecretFileState::missing;
+            else
+                result.reason = path + " is in an unsafe place: " + placed.error();
+            return result;
+        }
         auto read = read_checked_file(path, rules);
         if (!read) {
             result.reason = read.error();
         } else if (!*read) {
             result.state = SecretFileState::missing;
-        } else if (!placed) {
-            result.reason = path + " is in an unsafe place: " + placed.error();
         } else {
             result.state = SecretFileState::present;
             result.content = std::move(**read);

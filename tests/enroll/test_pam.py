@@ -48,7 +48,8 @@ class EnrolThenLogin(EnrolPamTestCase):
         # The code typed to confirm the enrolment is spent; the next one works once.
         confirmation = self.box.auth(self.svc, "alice", confirmation_code)
         self.assertAuth(confirmation, PAM_AUTH_ERR)
-        self.assertIn(REPLAY_MESSAGE, confirmation.errors)
+        self.assertIn("This code confirmed your enrolment; wait for the next code from your app.",
+                      confirmation.errors)
         code = next_step_code_for_uri(uri)
         self.assertAuth(self.box.auth(self.svc, "alice", code), PAM_SUCCESS)
         replay = self.box.auth(self.svc, "alice", code)
@@ -57,7 +58,9 @@ class EnrolThenLogin(EnrolPamTestCase):
         ok = self.box.auth(self.svc, "alice", recovery[4])
         self.assertAuth(ok, PAM_SUCCESS)
         self.assertIn("Recovery code accepted. 9 recovery codes left", " ".join(ok.infos))
-        self.assertAuth(self.box.auth(self.svc, "alice", recovery[4]), PAM_AUTH_ERR)
+        reused = self.box.auth(self.svc, "alice", recovery[4])
+        self.assertAuth(reused, PAM_AUTH_ERR)
+        self.assertIn("This recovery code was already used.", reused.errors)
         self.assertNoSecretsLogged(parse_uri(uri)["secret"], recovery[0])
 
     def test_root_enrols_a_user(self):

@@ -280,6 +280,66 @@ class EnrolmentIntegrity(PamTestCase):
 
 
 @require_root
+class RecordsAndLimits(PamTestCase):
+    """The record file itself: version 1 records from before pins, and a
+    caller's resource limits."""
+
+    def setUp(self):
+        super().setUp()
+        self.box.add_user("alice")
+        self.svc = self.box.service("sshd", self.box.totp_line())
+
+    def write_v1_record(self, user, enrollment_id, last_step):
+        import hashlib
+        import struct
+        rec = b"PTOTPS1\n" + struct.pack("<Q", 5) + bytes.fromhex(enrollment_id)
+        rec += struct.pack("<IQIIQI", 1, last_step, 0, 0, 0, 0)
+        rec = rec.ljust(112, b"\0")
+        rec += hashlib.sha256(rec).digest()[:16]
+        path = self.box.state_path(user)
+        with open(path, "wb") as f:
+            f.write(rec.ljust(8192, b"\0"))
+        os.chmod(path, 0o600)
+
+    def test_a_version_1_record_is_never_re_pinned_on_a_copied_enrollment_id(self):
+        """The enrollment-id is plain text in the user's file: an attacker who
+        copies it into their own file must not get that file pinned."""
+        eid = "0123456789abcdef0123456789abcdef"
+        self.write_v1_record("alice", eid, int(time.time()) // 30 - 10)
+        mine = random_secret_hex()
+        import subprocess
+        text = subprocess.run([MAKE_SECRET_FILE, "seal", "--pub", self.box.hostpub, "--user", "alice",
+                               "--secret-hex", mine, "--enrollment-id", eid],
+                              check=True, capture_output=True, text=True).stdout
+        self.box.write_user_file("alice", text)
+        for svc in (self.svc, self.box.service("off", self.box.totp_line("tofu=off"))):
+            self.assertAuth(self.box.auth(svc, "alice", oathtool_code(mine)), PAM_AUTH_ERR)
+        self.assertLogged("enrolled before pins existed")
+        # Nor does a deleted file drop the factor under `optional`.
+        os.unlink(self.box.secret_path("alice"))
+        opt = self.box.service("opt", self.box.totp_line("optional"))
+        self.assertAuth(self.box.auth(opt, "alice", "123456"), PAM_AUTH_ERR)
+
+    def test_a_callers_file_size_limit_cannot_damage_a_record(self):
+        """su inherits RLIMIT_FSIZE from its caller; a record cut short
+        would lock the target user out."""
+        import resource
+        import signal
+        import subprocess
+        secret = self.box.enrol("alice")
+
+        def tiny_limit():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000))
+
+        p = subprocess.run([DRIVER, self.svc, "alice", "000000"], env=self.box.env(),
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+                           preexec_fn=tiny_limit)
+        self.assertEqual(p.returncode, PAM_AUTH_ERR, p.stdout + p.stderr[-2000:])
+        self.assertAuth(self.box.auth(self.svc, "alice", oathtool_code(secret)), PAM_SUCCESS)
+
+
+@require_root
 class RootsWord(PamTestCase):
     """Root's tag and root-managed files; tofu=off."""
 

@@ -118,7 +118,10 @@ class ReplayAndThrottle(PamTestCase):
         now = time.time()
         confirm = self.box.auth(svc, "alice", oathtool_code(secret, at=now))
         self.assertAuth(confirm, PAM_AUTH_ERR)
-        self.assertEqual(confirm.errors, [REPLAY_MESSAGE])
+        # Issue 13, item 8: no alarm for the code that confirmed the enrolment.
+        self.assertEqual(confirm.errors,
+                         ["This code confirmed your enrolment; wait for the next code from your app."])
+        self.assertNotIn("replayed", self.box.syslog())
         self.assertAuth(self.box.auth(svc, "alice", oathtool_code(secret, at=now + 30)), PAM_SUCCESS)
 
     def test_reenrolment_never_lifts_a_lock(self):

@@ -51,11 +51,12 @@ TEST_CASE("after root's removal only root's word enrols again", "[pin_policy]") 
     CHECK(without_pin(Proposal::missing, {.tofu_closed = true}) == PinDecision::not_enrolled);
 }
 
-TEST_CASE("a version 1 record pins only its own enrolment and never ignores", "[pin_policy]") {
+TEST_CASE("a version 1 record is pinned only by root and never ignores", "[pin_policy]") {
+    // Its enrollment-id is plain text in a file the user controls.
     CHECK(without_pin(Proposal::valid, {.legacy = LegacyRecord::same_enrolment}) ==
-          PinDecision::adopt_now);
+          PinDecision::refuse);
     CHECK(without_pin(Proposal::valid, {.legacy = LegacyRecord::same_enrolment, .tofu = false}) ==
-          PinDecision::adopt_now);
+          PinDecision::refuse);
     CHECK(without_pin(Proposal::valid, {.legacy = LegacyRecord::other_enrolment}) ==
           PinDecision::refuse);
     CHECK(without_pin(Proposal::missing, {.legacy = LegacyRecord::other_enrolment}) ==
