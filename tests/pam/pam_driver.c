@@ -8,6 +8,7 @@
  * exists, so a test can start many drivers one by one (pam_wrapper picks its
  * per-process /tmp/pam.X directory racily) and release them together.
  *
+ * --silent: pam_authenticate with PAM_SILENT (as sudo calls it).
  * --setcred: after a successful pam_authenticate, pam_setcred(ESTABLISH_CRED)
  * as sshd, login and su do; --setcred-user NAME first sets PAM_USER to NAME
  * (sudo authenticates the invoking user, then names the target user) and
@@ -75,11 +76,16 @@ int main(int argc, char** argv) {
     const char* rhost = NULL;
     const char* go_file = NULL;
     const char* setcred_user = NULL;
-    int setcred = 0, run_before = 0;
+    int setcred = 0, run_before = 0, pam_flags = 0;
     const char* run_command = NULL;
     while (argc - arg > 2 && strncmp(argv[arg], "--", 2) == 0) {
         if (strcmp(argv[arg], "--setcred") == 0) {
             setcred = 1;
+            arg += 1;
+            continue;
+        }
+        if (strcmp(argv[arg], "--silent") == 0) {
+            pam_flags = PAM_SILENT;
             arg += 1;
             continue;
         }
@@ -101,8 +107,8 @@ int main(int argc, char** argv) {
     }
     if (argc - arg < 2) {
         fprintf(stderr,
-                "usage: pam_driver [--rhost HOST] [--go-file PATH] [--setcred] [--setcred-user NAME] "
-                "[--run-before-prompt K CMD] SERVICE USER [RESPONSE...]\n");
+                "usage: pam_driver [--rhost HOST] [--go-file PATH] [--silent] [--setcred] "
+                "[--setcred-user NAME] [--run-before-prompt K CMD] SERVICE USER [RESPONSE...]\n");
         return 99;
     }
     struct answers answers = {argv + arg + 2, argc - arg - 2, 0, run_before, run_command};
@@ -121,7 +127,7 @@ int main(int argc, char** argv) {
         if (f) fclose(f);
         while (access(go_file, F_OK) != 0) usleep(200);
     }
-    rc = pam_authenticate(pamh, 0);
+    rc = pam_authenticate(pamh, pam_flags);
     printf("RESULT %d %s\n", rc, pam_strerror(pamh, rc));
     if (setcred && rc == PAM_SUCCESS) {
         int flag = PAM_ESTABLISH_CRED;
