@@ -35,6 +35,23 @@ bool looks_like_recovery_code(std::string_view s) {
            std::all_of(s.begin() + 5, s.end(), is_alnum);
 }
 
+std::vector<PasswordAndCode> split_candidates(std::string_view typed, int digits) {
+    std::vector<PasswordAndCode> out;
+    const auto digits_at_end = [&](std::size_t n) {
+        return typed.size() >= n && std::all_of(typed.end() - n, typed.end(), is_digit);
+    };
+    const std::size_t n = static_cast<std::size_t>(digits);
+    if (digits > 0 && digits_at_end(n)) out.push_back(split_at(typed, n));
+    // google-authenticator's scratch codes, kept by --import, are 8 digits.
+    if (n != kImportedScratchLength && digits_at_end(kImportedScratchLength))
+        out.push_back(split_at(typed, kImportedScratchLength));
+    constexpr std::size_t kRecoveryLength = 9;
+    if (typed.size() >= kRecoveryLength &&
+        looks_like_recovery_code(typed.substr(typed.size() - kRecoveryLength)))
+        out.push_back(split_at(typed, kRecoveryLength));
+    return out;
+}
+
 std::optional<PasswordAndCode> split_password_and_code(std::string_view typed, int digits) {
     const std::size_t n = static_cast<std::size_t>(digits);
     if (digits > 0 && typed.size() >= n && std::all_of(typed.end() - n, typed.end(), is_digit))

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "core/secret_bytes.h"
 
@@ -27,5 +28,13 @@ struct PasswordAndCode {
 // ("7KQ2-M9XD"). The rest is the password (may be empty). nullopt when it
 // cannot be split.
 std::optional<PasswordAndCode> split_password_and_code(std::string_view typed, int digits);
+
+constexpr std::size_t kImportedScratchLength = 8;
+
+// forward_pass: every way `typed` can end in something the module accepts,
+// judged together as one attempt: the last `digits` digits (a one-time code,
+// first when present), the last 8 digits (an imported google-authenticator
+// scratch code) and a recovery code's shape. Empty when none fits.
+std::vector<PasswordAndCode> split_candidates(std::string_view typed, int digits);
 
 }  // namespace pam_totp

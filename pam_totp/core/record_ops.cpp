@@ -23,6 +23,8 @@ UserState with_new_pin(const UserState& stored, const PinnedFile& file, std::uin
     next.pending = PendingSwitch{};
     next.asked_count = 0;
     next.tofu_closed = false;
+    next.has_password_fingerprint = false;  // keyed by the old enrolment's salt
+    next.password_fingerprint = {};
     return next;
 }
 
@@ -38,6 +40,8 @@ UserState without_enrolment(const UserState& stored, const std::optional<PinnedF
     next.pending = PendingSwitch{};
     next.asked_count = 0;
     next.tofu_closed = true;
+    next.has_password_fingerprint = false;
+    next.password_fingerprint = {};
     return next;
 }
 

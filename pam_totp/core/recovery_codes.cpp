@@ -68,6 +68,24 @@ RecoveryHash hash_recovery_code(const RecoveryCodes& codes, std::string_view typ
     return hash;
 }
 
+TokenFingerprint token_fingerprint(const RecoveryCodes& codes, std::string_view token) {
+    // A domain of its own under the enrolment's secret salt: never equal to
+    // a recovery code's hash, unreadable without the host key.
+    SecretBytes message = SecretBytes::with_capacity(16 + token.size());
+    message.append("pam_totp token:");
+    message.append(token);
+    std::uint8_t digest[32];
+    unsigned int len = 0;
+    if (!HMAC(EVP_sha256(), codes.salt.data(), static_cast<int>(codes.salt.size()), message.data(),
+              message.size(), digest, &len) ||
+        len != sizeof digest)
+        throw std::runtime_error("HMAC-SHA256 failed");
+    TokenFingerprint out{};
+    std::copy_n(digest, out.size(), out.begin());
+    OPENSSL_cleanse(digest, sizeof digest);
+    return out;
+}
+
 RecoveryCodes make_recovery_codes(const std::vector<SecretBytes>& plain) {
     if (plain.size() > static_cast<std::size_t>(kMaxRecoveryCodes))
         throw std::invalid_argument("too many recovery codes");

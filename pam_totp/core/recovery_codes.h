@@ -33,6 +33,13 @@ SecretBytes normalize_recovery_code(std::string_view typed);
 // HMAC-SHA256(salt, normalized code).
 RecoveryHash hash_recovery_code(const RecoveryCodes& codes, std::string_view typed);
 
+using TokenFingerprint = std::array<std::uint8_t, 16>;
+
+// A keyed fingerprint of a PAM_AUTHTOK that turned out not to be a code
+// (try_first_pass), so the record can recognise the user's password without
+// holding it.
+TokenFingerprint token_fingerprint(const RecoveryCodes& codes, std::string_view token);
+
 // Builds the salted hash set for `plain` codes with a fresh random salt.
 RecoveryCodes make_recovery_codes(const std::vector<SecretBytes>& plain);
 

@@ -177,6 +177,8 @@ Slot encode_slot(const UserState& s, std::uint64_t sequence) {
         w.bytes(r.enrollment_id);
         w.bytes(r.hash);
     }
+    w.u8(s.has_password_fingerprint ? 1 : 0);
+    w.bytes(s.password_fingerprint);
     checksum(slot.data(), kSlotSize - kChecksumSize, slot.data() + kSlotSize - kChecksumSize);
     return slot;
 }
@@ -221,6 +223,8 @@ std::optional<DecodedSlot> decode_slot(std::span<const std::uint8_t> bytes) {
         r.bytes(retired.enrollment_id);
         r.bytes(retired.hash);
     }
+    s.has_password_fingerprint = r.flag(ok);
+    r.bytes(s.password_fingerprint);
     ok &= s.pin.area <= 1 && s.pin.length <= kMaxPinSize && s.pending.length <= kMaxPinSize &&
           s.retired_count <= kRetiredCapacity;
     if (!ok) return std::nullopt;

@@ -81,6 +81,11 @@ struct UserState {
     // Set by root's --remove: no file is pinned on its own word again (trust
     // on first use is closed); only root's --pin or tag enrols the user.
     bool tofu_closed = false;
+    // try_first_pass: the keyed fingerprint (token_fingerprint) of the last
+    // PAM_AUTHTOK judged as a code and found wrong: the user's password, not
+    // a code, so the next login with it asks for the code instead.
+    bool has_password_fingerprint = false;
+    std::array<std::uint8_t, 16> password_fingerprint{};
     PendingSwitch pending;
     // Enrolments that may never be pinned again (root's --remove, switches).
     std::array<RetiredEnrolment, kRetiredCapacity> retired{};

@@ -14,6 +14,7 @@
 #include "core/secret_file.h"
 #include "core/state_store.h"
 #include "core/verifier.h"
+#include "module/code_reader.h"
 #include "module/enrolment_source.h"
 #include "module/switch_flow.h"
 #include "module/user_account.h"
@@ -23,89 +24,39 @@ namespace {
 
 constexpr char kReplayMessage[] =
     "This code was already used. If that was not you, change your password.";
-constexpr char kForwardPassPrompt[] = "Password & verification code: ";
-constexpr char kPasswordPrompt[] = "Password: ";
 // Said for every refused code alike, enrolled or not, so it reveals nothing.
 constexpr char kWrongCodeMessage[] = "Wrong code.";
 constexpr char kConfirmationCodeMessage[] =
     "This code confirmed your enrolment; wait for the next code from your app.";
 
-// A one-time code or a recovery code, by shape alone.
-bool could_be_code(std::string_view token, int digits) {
-    const SecretBytes normalized = normalize_typed_code(token);
-    return looks_like_code(normalized.view(), digits) ||
-           looks_like_recovery_code(normalized.view());
-}
-
-struct TypedCode {
-    std::optional<SecretBytes> code;
-    int status = PAM_SUCCESS;
-};
-
-// Obtains the code the way the options say; forward_pass also hands the
-// password on to the next module as PAM_AUTHTOK.
-TypedCode read_code(const PamHandle& pam, const ModuleOptions& options, int digits) {
-    TypedCode typed;
-    const bool from_authtok = options.password_mode == PasswordMode::use_first_pass ||
-                              options.password_mode == PasswordMode::try_first_pass;
-    if (from_authtok) {
-        auto token = pam.authtok();
-        // try_first_pass takes the token only if it could be a code; a
-        // password there would otherwise count as a wrong code every login.
-        if (token && options.password_mode == PasswordMode::try_first_pass &&
-            !could_be_code(token->view(), digits))
-            token.reset();
-        if (token) {
-            typed.code = std::move(*token);
-            return typed;
-        }
-        if (options.password_mode == PasswordMode::use_first_pass) {
-            typed.status = PAM_AUTH_ERR;
-            return typed;
-        }
-    }
-    if (options.password_mode == PasswordMode::forward_pass) {
-        auto answer = pam.ask(kForwardPassPrompt, false, typed.status);
-        if (!answer) return typed;
-        auto split = split_password_and_code(answer->view(), digits);
-        // Unsplittable input still goes on as the password, so the password
-        // module fails it on its own terms; this module fails it too.
-        typed.status = pam.set_authtok(split ? split->password : *answer);
-        if (typed.status == PAM_SUCCESS && split) typed.code = std::move(split->code);
-        if (typed.status == PAM_SUCCESS && !split) typed.code = SecretBytes();
-        return typed;
-    }
-    typed.code = pam.ask(options.prompt, options.echo_code, typed.status);
-    return typed;
-}
-
-// forward_pass for a user who is not enrolled under `optional`: the password
-// alone, handed on as PAM_AUTHTOK.
-int forward_password_only(const PamHandle& pam) {
-    int status = PAM_SUCCESS;
-    auto password = pam.ask(kPasswordPrompt, false, status);
-    if (!password) return status == PAM_SUCCESS ? PAM_CONV_ERR : status;
-    return pam.set_authtok(*password);
-}
-
+// One attempt: the first candidate as the one-time code, every candidate as
+// a recovery code. `matched` names the candidate that was right.
 Attempt judge(const OpenedFile& file, const ModuleOptions& options, const UserState& state,
-              std::int64_t now, std::string_view typed) {
+              std::int64_t now, const TypedCode& typed, std::optional<std::size_t>& matched) {
     const OtpParams& otp = file.parsed.header.otp;
     const std::span<const std::uint8_t> key = file.payload.key.span();
     Attempt attempt;
     if (otp.type == OtpType::totp) {
-        attempt.otp =
-            verify_totp(key, otp, now, options.window,
-                        state.has_last ? std::optional(state.last_accepted) : std::nullopt, typed);
+        attempt.otp = verify_totp(
+            key, otp, now, options.window,
+            state.has_last ? std::optional(state.last_accepted) : std::nullopt, typed.first());
     } else {
         const std::uint64_t next =
             state.has_last ? state.last_accepted + 1 : file.parsed.header.counter;
-        attempt.otp = verify_hotp(key, otp, next, options.hotp_window, typed);
+        attempt.otp = verify_hotp(key, otp, next, options.hotp_window, typed.first());
     }
-    const RecoveryMatch recovery =
-        find_recovery_code(file.payload.recovery, typed, state.used_recovery);
-    attempt.recovery = recovery.unused;
-    attempt.recovery_reused = recovery.used;
+    if (attempt.otp.verdict == Verdict::accepted) matched = 0;
+    bool reused = false;
+    for (std::size_t i = 0; i < typed.codes.size(); ++i) {
+        const RecoveryMatch recovery =
+            find_recovery_code(file.payload.recovery, typed.codes[i].view(), state.used_recovery);
+        reused |= recovery.used;
+        if (recovery.unused && !attempt.recovery) {
+            attempt.recovery = recovery.unused;
+            if (!matched) matched = i;
+        }
+    }
+    attempt.recovery_reused = reused && !attempt.recovery;
     attempt.recovery_total = static_cast<int>(file.payload.recovery.hashes.size());
     return attempt;
 }
@@ -193,7 +144,8 @@ SwitchOffer switch_offer(const PamHandle& pam, const ModuleOptions& options, Use
 struct Judgement {
     Decision decision;
     SwitchOffer offer = SwitchOffer::disabled;
-    bool confirmation_code = false;  // replayed: the code totp-enroll's confirmation used
+    bool confirmation_code = false;      // replayed: the code totp-enroll's confirmation used
+    std::optional<std::size_t> matched;  // the candidate that was right
 };
 
 // Under the record's lock: check that the pin is still the one planned
@@ -204,7 +156,7 @@ struct Judgement {
 // stalled client cannot hold up the user's other logins.
 std::optional<Judgement> verify_and_record(const PamHandle& pam, const ModuleOptions& options,
                                            const std::string& user, const Account& account,
-                                           const LoginPlan& plan, std::string_view typed,
+                                           const LoginPlan& plan, const TypedCode& typed,
                                            Clock clock) {
     auto store = LockedStateFile::open(options.statedir, user);
     if (!store) {
@@ -246,8 +198,14 @@ std::optional<Judgement> verify_and_record(const PamHandle& pam, const ModuleOpt
     const ThrottlePolicy policy{static_cast<std::uint32_t>(options.fail_limit), options.fail_lock,
                                 kMaxLockSeconds};
     Judgement verdict;
-    const Attempt attempt = judge(file, options, state, now, typed);
+    const Attempt attempt = judge(file, options, state, now, typed, verdict.matched);
     verdict.decision = decide(state, attempt, policy, now);
+    if (verdict.decision.outcome == Outcome::wrong && typed.authtok_fingerprint) {
+        // try_first_pass judged PAM_AUTHTOK and it was no code: the user's
+        // password. The next login with it asks for the code instead.
+        verdict.decision.next.has_password_fingerprint = true;
+        verdict.decision.next.password_fingerprint = *typed.authtok_fingerprint;
+    }
     verdict.confirmation_code = attempt.otp.verdict == Verdict::replayed &&
                                 file.parsed.header.used_step &&
                                 attempt.otp.counter == *file.parsed.header.used_step;
@@ -344,8 +302,8 @@ int authenticate(const PamHandle& pam, const ModuleOptions& options, Clock clock
 
     // Everyone else is asked, enrolled or not, so the prompt reveals nothing.
     const int digits = plan.judged() ? plan.judged()->parsed.header.otp.digits : kMinDigits;
-    TypedCode typed = read_code(pam, options, digits);
-    if (!typed.code) {
+    const TypedCode typed = read_code(pam, options, digits, plan.judged(), plan.snapshot);
+    if (!typed.answered()) {
         if (typed.status == PAM_CONV_ERR || typed.status == PAM_BUF_ERR) {
             pam.log(LOG_ERR, "conversation failed for user " + *user);
             return PAM_CONV_ERR;
@@ -353,9 +311,8 @@ int authenticate(const PamHandle& pam, const ModuleOptions& options, Clock clock
         pam.log(LOG_NOTICE, "no verification code for user " + *user);
         return PAM_AUTH_ERR;
     }
-    const SecretBytes code = normalize_typed_code(typed.code->view());
     if (!plan.judged()) {
-        if (disguise_refusal(plan)) record_decoy(pam, options, clock(), code.view());
+        if (disguise_refusal(plan)) record_decoy(pam, options, clock(), typed.first());
         // An unknown name may be a password typed into the user field: it
         // is not logged (as pam_unix does not).
         const std::string who = account ? "user " + *user : "an unknown user";
@@ -364,16 +321,24 @@ int authenticate(const PamHandle& pam, const ModuleOptions& options, Clock clock
         pam.log(not_enrolled ? LOG_NOTICE : LOG_ERR,
                 "refused " + who + ": " +
                     (not_enrolled ? "not enrolled (" + plan.note + ")" : plan.note));
+        (void)forward_password(pam, options, typed, std::nullopt);
         return plan.failure_code;
     }
     const std::optional<Judgement> verdict =
-        verify_and_record(pam, options, *user, *account, plan, code.view(), clock);
+        verify_and_record(pam, options, *user, *account, plan, typed, clock);
+    // The password module after this one gets the password that went with
+    // the part that was right, or the first split when nothing was.
+    const int forwarded =
+        forward_password(pam, options, typed, verdict ? verdict->matched : std::nullopt);
     if (!verdict) return PAM_AUTH_ERR;
-    const int result =
-        report(pam, *user, verdict->decision, static_cast<std::uint32_t>(options.fail_limit),
-               verdict->confirmation_code);
+    int result = report(pam, *user, verdict->decision,
+                        static_cast<std::uint32_t>(options.fail_limit), verdict->confirmation_code);
+    if (forwarded != PAM_SUCCESS) {
+        pam.log(LOG_ERR, "cannot hand the password on for user " + *user);
+        result = PAM_AUTH_ERR;
+    }
     if (result == PAM_SUCCESS && plan.decision == PinDecision::offer_switch)
-        offer_switch(pam, *user, options, plan, verdict->offer, code.view(), clock);
+        offer_switch(pam, *user, options, plan, verdict->offer, typed.first(), clock);
     return result;
 }
 

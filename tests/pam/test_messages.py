@@ -2,6 +2,8 @@
 items 1, 8 and 10): a refused code says so, a used recovery code is named
 as such, and forward_pass under `optional` still logs in a user who has not
 enrolled."""
+import time
+
 from pamtest import *
 
 WRONG = "Wrong code."
@@ -57,6 +59,41 @@ class Messages(PamTestCase):
         r = self.box.auth(svc, "alice", "correct horse" + oathtool_code(self.secret))
         self.assertAuth(r, PAM_SUCCESS)
         self.assertEqual(r.prompts, ["Password & verification code: "])
+
+
+
+@require_root
+class FirstPassShapes(PamTestCase):
+    """Issue 13, items 2 and 3: try_first_pass with a password that looks
+    like a code, and forward_pass with an imported 8-digit scratch code."""
+
+    def test_try_first_pass_learns_a_password_that_looks_like_a_code(self):
+        self.box.add_user("dana", password="246810")
+        secret = self.box.enrol("dana")
+        svc = self.box.service("stack", self.box.password_line(), self.box.totp_line("try_first_pass"))
+        # First login: PAM_AUTHTOK has a code's shape and is judged (one
+        # guess, counted); no second guess in the same login.
+        r = self.box.auth(svc, "dana", "246810", oathtool_code(secret))
+        self.assertAuth(r, PAM_AUTH_ERR)
+        self.assertEqual(r.prompts, ["Password: "])
+        # From then on the module knows it is the password and asks.
+        for i in range(6):  # more than fail_limit logins: nobody is locked out
+            at = time.time() + 30 * (i % 2)
+            r = self.box.auth(svc, "dana", "246810", oathtool_code(secret, at=at) if i < 2 else "000000")
+            self.assertEqual(r.prompts, ["Password: ", "Verification code: "])
+            if i < 2:
+                self.assertAuth(r, PAM_SUCCESS)
+        self.assertNoSecretsLogged("246810")
+
+    def test_forward_pass_takes_an_imported_8_digit_scratch_code(self):
+        self.box.add_user("fay", password="fay pw")
+        self.box.enrol("fay", recovery=["12345678"])
+        svc = self.box.service("fwd", self.box.totp_line("forward_pass"),
+                               self.box.password_line("use_first_pass"))
+        r = self.box.auth(svc, "fay", "fay pw12345678")
+        self.assertAuth(r, PAM_SUCCESS)
+        self.assertIn("Recovery code accepted. 0 recovery codes left", " ".join(r.infos))
+        self.assertNotIn("wrong verification code", self.box.syslog())
 
 
 if __name__ == "__main__":
