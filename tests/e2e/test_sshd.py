@@ -232,7 +232,8 @@ class Fixture:
         """The real tool, in a pseudo-terminal: read the URI it prints, type the code."""
         import pexpect
         fresh_code_time()
-        child = pexpect.spawn(TOTP_ENROLL, ["--user", self.user, "--keydir", self.keydir, "--qr=none"],
+        child = pexpect.spawn(TOTP_ENROLL, ["--user", self.user, "--keydir", self.keydir, "--qr=none",
+                                            "--statedir", self.statedir],
                               encoding="utf-8", timeout=30)
         try:
             child.expect(r"otpauth://totp/\S+")

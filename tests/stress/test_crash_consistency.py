@@ -187,7 +187,8 @@ class CrashConsistency(unittest.TestCase):
         with open(ga, "w") as f:
             f.write(base64.b32encode(key).decode().rstrip("=") + '\n" TOTP_AUTH\n12345678\n')
         os.chmod(ga, 0o600)
-        enroll = [stresslib.TOTP_ENROLL, "--import", ga, "--user", user, "--keydir", self.box.keydir, "--force"]
+        enroll = [stresslib.TOTP_ENROLL, "--import", ga, "--user", user, "--keydir", self.box.keydir,
+                  "--statedir", self.box.statedir, "--force"]
         run = lambda cmd: subprocess.run(cmd, env=self.enroll_env(), capture_output=True, text=True,
                                          stdin=subprocess.DEVNULL, timeout=60)
         p = run(enroll)
