@@ -37,6 +37,9 @@ class EnrolThenLogin(EnrolPamTestCase):
         rest = child.read()
         child.close()
         self.assertEqual(child.exitstatus, 0, head + rest)
+        # Issue 13, item 8: the tool says the confirmation code is spent.
+        self.assertIn("The code you just typed is used up: log in with the next one your app shows.",
+                      (head + rest).replace("\r\n", "\n").replace("\n", " ").replace("  ", " "))
         recovery = recovery_codes_in((head + rest).replace("\r\n", "\n"))
         self.assertEqual(len(recovery), 10)
 
