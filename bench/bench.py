@@ -11,11 +11,14 @@ under pam_wrapper and nss_wrapper, in a private temp directory: nothing under
 import argparse
 import base64
 import datetime
+import hashlib
+import hmac
 import os
 import platform
 import re
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -53,6 +56,9 @@ class Sandbox:
         self.setup_google_authenticator()
         self.setup_oath()
         self.service("pam_permit", f"{SECURITY}/pam_permit.so")
+        for name, _ in FLOORS:  # bench-only modules built by bench/run (floor_module.cpp)
+            if os.path.exists(f"{tools}/{name}.so"):
+                self.service(name, f"{tools}/{name}.so")
         self.service("other", f"{SECURITY}/pam_deny.so")  # pam_wrapper warns without one
 
     def mkdir(self, name, mode):
@@ -129,6 +135,143 @@ class Sandbox:
     def cleanup(self):
         shutil.rmtree(self.root, ignore_errors=True)
 
+    def cold_loop(self, services, rounds, start):
+        """One login per fresh process (pam_cold.c), services interleaved."""
+        cmd = [f"{self.tools}/pam_cold", str(rounds), str(start), USER, self.key.hex(),
+               f"{self.tools}/pam_cold_login"] + list(services)
+        p = subprocess.run(cmd, env=self.env(), capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit(f"bench: cold logins failed ({p.returncode}):\n{p.stdout}\n{p.stderr[-3000:]}")
+        out = {}
+        for line in p.stdout.splitlines():
+            name, p50, p99, mean, _ = line.split()
+            out[name] = {"p50_us": float(p50), "p99_us": float(p99), "mean_us": float(mean)}
+        return out
+
+    def cold_callgrind(self, service, when, out_file):
+        """One login in a fresh process under callgrind, whole process counted."""
+        cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}",
+               f"{self.tools}/pam_cold_login", service, USER, totp(self.key, when), str(when)]
+        p = subprocess.run(cmd, env=self.env(), capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit(f"bench: cold callgrind of {service} failed ({p.returncode}):\n{p.stderr[-3000:]}")
+        return callgrind_total(out_file)
+
+
+def totp(key, when):
+    """RFC 6238 code (SHA-1, 6 digits, 30 s) at `when`, for the cold runs."""
+    mac = hmac.new(key, struct.pack(">Q", when // 30), hashlib.sha1).digest()
+    off = mac[-1] & 0x0F
+    return f"{(int.from_bytes(mac[off:off + 4], 'big') & 0x7FFFFFFF) % 1000000:06d}"
+
+
+def callgrind_total(path):
+    with open(path) as f:
+        return int(re.search(r"^(?:summary|totals): (\d+)", f.read(), re.M).group(1))
+
+
+def object_costs(path):
+    """Self cost (instructions) per shared object, read from a callgrind file:
+    a cost line right after a calls= line is a call's inclusive cost, not
+    the function's own, so it is skipped."""
+    names, costs = {}, {}
+    ob, skip = "?", False
+    with open(path) as f:
+        for line in f:
+            if line.startswith("cob="):
+                m = re.match(r"cob=\((\d+)\) (.*)", line.strip())
+                if m:
+                    names[m.group(1)] = m.group(2)
+            elif line.startswith("ob="):
+                m = re.match(r"ob=\((\d+)\)(?: (.*))?", line.strip())
+                if m and m.group(2):
+                    names[m.group(1)] = m.group(2)
+                ob = names[m.group(1)] if m else line[3:].strip()
+            elif line.startswith("calls="):
+                skip = True
+            elif line[:1].isdigit() or line[:1] in "+-*":
+                if skip:
+                    skip = False
+                    continue
+                name = os.path.basename(ob)
+                costs[name] = costs.get(name, 0) + int(line.split()[-1])
+    return costs
+
+
+# Cold-login breakdown: inclusive cost of these functions (callgrind_annotate).
+COLD_FUNCTIONS = [
+    ("dl_open_worker", "libpam's dlopen of the module and its libraries (map, relocate, bind, constructors)"),
+    ("OPENSSL_init_crypto", "OpenSSL init (`OPENSSL_init_crypto`, incl. config loading)"),
+    ("CONF_modules_load_file_ex", "of which loading openssl.cnf (`CONF_modules_load_file_ex`)"),
+    ("EVP_MD_fetch", "`EVP_MD_fetch` (the first fetch starts the default provider)"),
+    ("EVP_CIPHER_fetch", "`EVP_CIPHER_fetch`"),
+    ("EVP_KEYMGMT_fetch", "`EVP_KEYMGMT_fetch`"),
+    ("EVP_KEYEXCH_fetch", "`EVP_KEYEXCH_fetch`"),
+    ("EVP_KDF_fetch", "`EVP_KDF_fetch`"),
+    ("EVP_MAC_fetch", "`EVP_MAC_fetch`"),
+    ("pam_totp::HostPublicKey::key_id", "key-id (`HostPublicKey::key_id`)"),
+    ("pam_sm_authenticate", "the module's `pam_sm_authenticate`, inclusive"),
+]
+# Own (exclusive) instructions per shared object.
+COLD_OBJECTS = [
+    ("ld-linux-x86-64.so.2", "own cost of the dynamic loader (relocation, symbol lookup) in the whole process"),
+    ("libcrypto.so.3", "own cost of libcrypto"),
+    ("libc.so.6", "own cost of libc (malloc, string functions for OpenSSL's tables)"),
+    ("libstdc++.so.6.0.30", "own cost of libstdc++"),
+    ("libnettle.so.8.6", "own cost of libnettle"),
+    ("libhogweed.so.6.6", "own cost of libhogweed"),
+    ("libgmp.so.10.4.1", "own cost of libgmp"),
+    ("libpam.so.0.85.1", "own cost of libpam"),
+    ("MODULE", "own cost of the module itself (for pam_totp: our own code)"),
+]
+
+
+def function_costs(callgrind_file, names):
+    text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", callgrind_file],
+                          capture_output=True, text=True).stdout
+    costs = {}
+    for name in names:
+        best = 0
+        for line in text.splitlines():
+            m = re.match(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+(\S.*)$", line)
+            if m and re.search(r"(?<![\w'])" + re.escape(name) + r"\b(?!')", m.group(2)):
+                best = max(best, int(m.group(1).replace(",", "")))
+        costs[name] = best
+    return costs
+
+
+def cold(build, tools, rounds, callgrind_runs):
+    """Fresh process per login: wall time of `rounds` interleaved rounds, then
+    callgrind over `callgrind_runs` more logins per module (median), whole
+    process counted, with the breakdown for each pam_totp-like row."""
+    services = [s for s, _ in COLD]
+    box = sandbox(build, tools)
+    try:
+        now = int(datetime.datetime.now().timestamp())
+        start = now - now % 30 + 1
+        wall = box.cold_loop(services, rounds, start)
+        runs = {s: [] for s in services}
+        for j in range(callgrind_runs):
+            for k in range(len(services)):
+                service = services[(j + k) % len(services)]
+                cg = f"{box.root}/callgrind-cold.{service}.{j}"
+                runs[service].append((box.cold_callgrind(service, start + 30 * (rounds + j), cg), cg))
+        instr, detail = {}, {}
+        for service, results in runs.items():
+            results.sort()
+            total, cg = results[len(results) // 2]
+            instr[service] = total
+            if service == "pam_permit" or service.startswith(("pam_totp", "floor_")):
+                d = function_costs(cg, [n for n, _ in COLD_FUNCTIONS])
+                objects = object_costs(cg)
+                module = "pam_totp.so" if service == "pam_totp" else f"{service}.so"
+                for name, _ in COLD_OBJECTS:
+                    d["obj:" + name] = objects.get(module if name == "MODULE" else name, 0)
+                detail[service] = d
+    finally:
+        box.cleanup()
+    return wall, instr, detail
+
 
 MODULES = [
     ("google_authenticator", "pam_google_authenticator"),
@@ -136,6 +279,16 @@ MODULES = [
     ("oath", "pam_oath"),
     ("pam_permit", "pam_permit (harness floor)"),
 ]
+# Bench-only modules from floor_module.cpp (service name = file name in TOOLS_DIR).
+FLOORS = [
+    ("floor_evp", "floor module: pam_totp's EVP work, C++ (X25519, HKDF, AES-GCM, 3 HMAC-SHA1)"),
+    ("floor_evp_lean", "(a) floor module, no openssl.cnf, each algorithm fetched once"),
+    ("floor_nettle", "(b) floor module's work with Nettle (C++)"),
+    ("floor_nettle_static", "(b) the same, libnettle.a and libhogweed.a linked into the module"),
+    ("floor_nettle_pin", "(c) plaintext key in the root-only record: 3 HMAC-SHA1 only (Nettle, C++)"),
+]
+COLD = [("pam_totp", "pam_totp"), ("google_authenticator", "pam_google_authenticator"),
+        ("oath", "pam_oath")] + FLOORS + [("pam_permit", "pam_permit (harness floor)")]
 # What-if builds of pam_totp (service name, label, build dir), set from the command line.
 VARIANTS = []
 
@@ -337,6 +490,10 @@ def main():
     ap.add_argument("--iterations", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--callgrind-iterations", type=int, default=50)
+    ap.add_argument("--cold-rounds", type=int, default=150)
+    ap.add_argument("--cold-callgrind", type=int, default=3)
+    ap.add_argument("--note", action="append", default=[],
+                    help="a line printed under the header (e.g. that the machine was shared)")
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     ap.add_argument("--nodelete-build", help="a pam_totp build linked with -Wl,-z,nodelete, shown as an extra row")
     args = ap.parse_args()
@@ -345,6 +502,9 @@ def main():
     if os.geteuid() != 0:
         sys.exit("bench: needs root (hands files to the test user)")
 
+    load_before = os.getloadavg()
+    print("== cold logins (a fresh process per login)", flush=True)
+    cold_wall, cold_instr, cold_detail = cold(args.build, args.tools, args.cold_rounds, args.cold_callgrind)
     print("== wall time", flush=True)
     wall = wall_times(args.build, args.tools, args.iterations, args.rounds)
     print("== callgrind", flush=True)
@@ -364,6 +524,7 @@ def main():
                                   "--owner-login-every", "86400"], check=True, capture_output=True,
                                  text=True).stdout
 
+    load_after = os.getloadavg()
     ga = "google_authenticator"
     cpu, cores, kernel, fstype = machine()
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -373,7 +534,11 @@ def main():
     w(f"Generated by `bench/run` on {now}: {cpu}, {cores} cores, Linux {kernel}, "
       f"temp and state files on {fstype}. Debian packages: libpam-google-authenticator "
       f"{package_version('libpam-google-authenticator')}, libpam-oath {package_version('libpam-oath')}, "
-      f"libpam0g {package_version('libpam0g')}, libpam-wrapper {package_version('libpam-wrapper')}.\n")
+      f"libpam0g {package_version('libpam0g')}, libpam-wrapper {package_version('libpam-wrapper')}, "
+      f"libssl3 {package_version('libssl3')}, libnettle8 {package_version('libnettle8')}. "
+      f"Load average (1 min) when the run started {load_before[0]:.2f}, when it ended {load_after[0]:.2f}.\n")
+    for note in args.note:
+        w(f"**{note}**\n")
     w("Each login is pam_start + pam_authenticate + pam_end through real libpam under pam_wrapper, "
       "answering the prompt with the current code (SHA-1, 6 digits, 30 s steps, +-1 step accepted). "
       f"Wall time: {args.rounds} interleaved rounds of {args.iterations} logins per module, each round "
@@ -429,6 +594,43 @@ def main():
       f"{refused.pop('wrong code sync'):.1f} |")
     for label, r in refused.items():
         w(f"| {label} | {r['p50_us']:.0f} us | {r['instr'] / 1e6:.2f} M | {r['sync']:.1f} |")
+    w("")
+    w("## A login in a fresh process (cold)\n")
+    w("sudo, su, login and every sshd connection start a new process that loads the module once, so "
+      "each login pays for loading the module and its libraries and for OpenSSL's start-up. Each row: "
+      f"{args.cold_rounds} logins, each `pam_start` + `pam_authenticate` + `pam_end` in a new process "
+      "(`bench/pam_cold.c`: spawned, one login on the fake clock, exit), under pam_wrapper like the "
+      "rows above; the modules interleaved in every round (order rotated), each round one 30 s step "
+      "later, so every login is a new code and a real state write. Wall time is spawn to exit as the "
+      "parent sees it; \"over floor\" subtracts pam_permit's p50 (the process, the loader, libpam and "
+      f"pam_wrapper). Instructions: callgrind over the whole process, median of {args.cold_callgrind} "
+      "more logins per row. The login process does not link libcrypto (the parent computes the codes), "
+      "so a module pays for loading and starting OpenSSL itself, as under pamtester, sudo or login.\n")
+    w("The floor module and rows (a) to (c) are bench-only modules (`bench/floor_module.cpp`, built by "
+      "`bench/run`, never installed), each C++ linking libstdc++ like pam_totp; see the proposal below.\n")
+    w("| module | p50 | p99 | p50 over floor | instructions / cold login | over floor |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: |")
+    floor_p50, floor_instr = cold_wall["pam_permit"]["p50_us"], cold_instr["pam_permit"]
+    for service, label in COLD:
+        r, i = cold_wall[service], cold_instr[service]
+        over = "n/a" if service == "pam_permit" else f"{(r['p50_us'] - floor_p50) / 1000:.2f} ms"
+        over_i = "n/a" if service == "pam_permit" else f"{(i - floor_instr) / 1e6:.2f} M"
+        w(f"| {label} | {r['p50_us'] / 1000:.2f} ms | {r['p99_us'] / 1000:.2f} ms | {over} | "
+          f"{i / 1e6:.2f} M | {over_i} |")
+    w("")
+    w("Where a cold login's instructions go (callgrind, the median login of each row; functions "
+      "inclusive, so lines overlap: the first EVP fetch of a process starts the default provider and, "
+      "if OpenSSL is not initialised yet, runs its init; objects exclusive, and they add up to the "
+      "whole process):\n")
+    cols = [svc for svc, _ in COLD if svc in cold_detail]
+    labels = dict(COLD)
+    w("| | " + " | ".join(labels[c] for c in cols) + " |")
+    w("| --- |" + " ---: |" * len(cols))
+    w("| whole process | " + " | ".join(f"{cold_instr[c] / 1e6:.2f} M" for c in cols) + " |")
+    for name, label in COLD_FUNCTIONS:
+        w(f"| {label} | " + " | ".join(f"{cold_detail[c][name] / 1e6:.2f} M" for c in cols) + " |")
+    for name, label in COLD_OBJECTS:
+        w(f"| {label} | " + " | ".join(f"{cold_detail[c]['obj:' + name] / 1e6:.2f} M" for c in cols) + " |")
     w("")
     notes = os.path.join(HERE, "notes.md")
     if os.path.exists(notes):
