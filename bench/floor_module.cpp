@@ -4,7 +4,7 @@
 // AES-GCM tag check fails, which costs what a passing one does).
 //
 // Built by bench/run in these ways, each a C++ module linking libstdc++ as
-// pam_totp does (a std::vector and a std::string keep it a real dependency):
+// pam_totp does unless FLOOR_NO_LIBSTDCXX is set:
 //   FLOOR_EVP         pam_totp's EVP calls as core/host_key.cpp and
 //                     core/seal.cpp make them: X25519 key from both halves
 //                     (EVP_PKEY_fromdata), X25519 derive, HKDF-SHA256
@@ -24,12 +24,18 @@
 //   FLOOR_NETTLE_PIN  proposal (c): only the three HMAC-SHA1 (Nettle), as if
 //                     the OTP key were kept in plain text in the root-only
 //                     record and nothing had to be unsealed.
+//   FLOOR_NO_LIBSTDCXX with FLOOR_NETTLE: the same Nettle work in a module
+//                     that does not link libstdc++ (what the C++ runtime's
+//                     loading costs a fresh process). bench/run also links
+//                     the FLOOR_NETTLE module with -static-libstdc++.
 #include <security/pam_modules.h>
 
 #include <cstdint>
 #include <cstring>
+#ifndef FLOOR_NO_LIBSTDCXX
 #include <string>
 #include <vector>
+#endif
 
 #if defined(FLOOR_EVP) || defined(FLOOR_EVP_LEAN)
 #include <openssl/core_names.h>
@@ -47,6 +53,10 @@
 
 namespace {
 
+constexpr std::size_t kPayload = 512;  // about a sealed key with ten recovery-code hashes
+
+#if defined(FLOOR_EVP) || defined(FLOOR_EVP_LEAN)
+
 using Bytes = std::vector<std::uint8_t>;
 
 Bytes filled(std::size_t n, std::uint8_t seed) {
@@ -56,9 +66,6 @@ Bytes filled(std::size_t n, std::uint8_t seed) {
 }
 
 const std::string kInfo = "pam_totp secret file v1";
-constexpr std::size_t kPayload = 512;  // about a sealed key with ten recovery-code hashes
-
-#if defined(FLOOR_EVP) || defined(FLOOR_EVP_LEAN)
 
 int login() {
 #ifdef FLOOR_EVP_LEAN
@@ -163,12 +170,17 @@ int login() {
     return acc == 0xffffffffu ? PAM_AUTH_ERR : PAM_SUCCESS;
 }
 
-#else  // Nettle
+#else  // Nettle: plain arrays only, so FLOOR_NO_LIBSTDCXX can leave libstdc++ out
+
+void fill(std::uint8_t* p, std::size_t n, std::uint8_t seed) {
+    for (std::size_t i = 0; i < n; ++i) p[i] = static_cast<std::uint8_t>(seed + 7 * i);
+}
 
 void hotp3(unsigned& acc) {
-    Bytes otp_key = filled(20, 8);
+    std::uint8_t otp_key[20];
+    fill(otp_key, sizeof otp_key, 8);
     struct hmac_sha1_ctx h;
-    hmac_sha1_set_key(&h, otp_key.size(), otp_key.data());
+    hmac_sha1_set_key(&h, sizeof otp_key, otp_key);
     for (std::uint64_t step = 1000; step < 1003; ++step) {
         std::uint8_t msg[8], out[SHA1_DIGEST_SIZE];
         for (int i = 7; i >= 0; --i) msg[i] = static_cast<std::uint8_t>(step >> (8 * (7 - i)));
@@ -181,33 +193,37 @@ void hotp3(unsigned& acc) {
 int login() {
     unsigned acc = 0;
 #ifndef FLOOR_NETTLE_PIN
-    Bytes host_priv = filled(32, 1), host_pub = filled(32, 2), eph = filled(32, 3);
-    Bytes shared(32);
-    curve25519_mul(shared.data(), host_priv.data(), eph.data());
-    Bytes salt = eph;
-    salt.insert(salt.end(), host_pub.begin(), host_pub.end());
+    static const char kInfoText[] = "pam_totp secret file v1";
+    std::uint8_t host_priv[32], host_pub[32], eph[32], shared[32], salt[64], aes_key[32];
+    fill(host_priv, 32, 1);
+    fill(host_pub, 32, 2);
+    fill(eph, 32, 3);
+    curve25519_mul(shared, host_priv, eph);
+    std::memcpy(salt, eph, 32);
+    std::memcpy(salt + 32, host_pub, 32);
     struct hmac_sha256_ctx k;
     std::uint8_t prk[SHA256_DIGEST_SIZE];
-    Bytes aes_key(32);
-    hmac_sha256_set_key(&k, salt.size(), salt.data());
+    hmac_sha256_set_key(&k, sizeof salt, salt);
     hkdf_extract(&k, reinterpret_cast<nettle_hash_update_func*>(hmac_sha256_update),
                  reinterpret_cast<nettle_hash_digest_func*>(hmac_sha256_digest), SHA256_DIGEST_SIZE,
-                 shared.size(), shared.data(), prk);
+                 sizeof shared, shared, prk);
     hmac_sha256_set_key(&k, sizeof prk, prk);
     hkdf_expand(&k, reinterpret_cast<nettle_hash_update_func*>(hmac_sha256_update),
                 reinterpret_cast<nettle_hash_digest_func*>(hmac_sha256_digest), SHA256_DIGEST_SIZE,
-                kInfo.size(), reinterpret_cast<const std::uint8_t*>(kInfo.data()), aes_key.size(),
-                aes_key.data());
-    Bytes nonce = filled(12, 4), aad = filled(64, 5), ct = filled(kPayload, 6), tag = filled(16, 7);
-    Bytes pt(kPayload);
-    std::uint8_t computed[GCM_DIGEST_SIZE];
+                sizeof kInfoText - 1, reinterpret_cast<const std::uint8_t*>(kInfoText), sizeof aes_key,
+                aes_key);
+    std::uint8_t nonce[12], aad[64], ct[kPayload], tag[16], pt[kPayload], computed[GCM_DIGEST_SIZE];
+    fill(nonce, sizeof nonce, 4);
+    fill(aad, sizeof aad, 5);
+    fill(ct, sizeof ct, 6);
+    fill(tag, sizeof tag, 7);
     struct gcm_aes256_ctx g;
-    gcm_aes256_set_key(&g, aes_key.data());
-    gcm_aes256_set_iv(&g, nonce.size(), nonce.data());
-    gcm_aes256_update(&g, aad.size(), aad.data());
-    gcm_aes256_decrypt(&g, ct.size(), pt.data(), ct.data());
+    gcm_aes256_set_key(&g, aes_key);
+    gcm_aes256_set_iv(&g, sizeof nonce, nonce);
+    gcm_aes256_update(&g, sizeof aad, aad);
+    gcm_aes256_decrypt(&g, sizeof ct, pt, ct);
     gcm_aes256_digest(&g, sizeof computed, computed);
-    acc += memeql_sec(computed, tag.data(), sizeof computed);
+    acc += memeql_sec(computed, tag, sizeof computed) + pt[0];
 #endif
     hotp3(acc);
     return acc == 0xffffffffu ? PAM_AUTH_ERR : PAM_SUCCESS;
@@ -216,6 +232,12 @@ int login() {
 #endif
 
 }  // namespace
+
+#if !defined(FLOOR_NO_LIBSTDCXX) && !defined(FLOOR_EVP) && !defined(FLOOR_EVP_LEAN)
+// The Nettle rows are C++ modules like pam_totp: a std::string keeps
+// libstdc++ a real dependency (bench/run also links it with --no-as-needed).
+const std::string kLinkedWithLibstdcxx = "libstdc++";
+#endif
 
 extern "C" int pam_sm_authenticate(pam_handle_t*, int, int, const char**) { return login(); }
 extern "C" int pam_sm_setcred(pam_handle_t*, int, int, const char**) { return PAM_SUCCESS; }
