@@ -9,6 +9,10 @@
  * per-process /tmp/pam.X directory racily) and release them together.
  *
  * --silent: pam_authenticate with PAM_SILENT (as sudo calls it).
+ * --now T: the wall clock reads T (unix seconds) for the whole process,
+ * the module included (the driver exports time(), gettimeofday() and
+ * clock_gettime(); pamtest.py disables pam_wrapper's RTLD_DEEPBIND so the
+ * module binds to them). A seam of this test executable only.
  * --setcred: after a successful pam_authenticate, pam_setcred(ESTABLISH_CRED)
  * as sshd, login and su do; --setcred-user NAME first sets PAM_USER to NAME
  * (sudo authenticates the invoking user, then names the target user) and
@@ -20,10 +24,45 @@
  * one "ENV <name=value>" per PAM environment entry. The exit status is the
  * pam_authenticate code. */
 #include <security/pam_appl.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+static time_t forced_now; /* 0: the real clock */
+
+static time_t real_now(void) {
+    struct timespec ts;
+    syscall(SYS_clock_gettime, CLOCK_REALTIME, &ts);
+    return ts.tv_sec;
+}
+
+time_t time(time_t* out) {
+    const time_t now = forced_now ? forced_now : real_now();
+    if (out) *out = now;
+    return now;
+}
+
+int gettimeofday(struct timeval* tv, void* tz) {
+    (void)tz;
+    if (!forced_now) return (int)syscall(SYS_gettimeofday, tv, NULL);
+    tv->tv_sec = forced_now;
+    tv->tv_usec = 0;
+    return 0;
+}
+
+int clock_gettime(clockid_t clock, struct timespec* ts) {
+    if (forced_now && (clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE)) {
+        ts->tv_sec = forced_now;
+        ts->tv_nsec = 0;
+        return 0;
+    }
+    return (int)syscall(SYS_clock_gettime, clock, ts);
+}
 
 struct answers {
     char** next;
@@ -95,7 +134,9 @@ int main(int argc, char** argv) {
             arg += 3;
             continue;
         }
-        if (strcmp(argv[arg], "--rhost") == 0)
+        if (strcmp(argv[arg], "--now") == 0)
+            forced_now = (time_t)strtoll(argv[arg + 1], NULL, 10);
+        else if (strcmp(argv[arg], "--rhost") == 0)
             rhost = argv[arg + 1];
         else if (strcmp(argv[arg], "--go-file") == 0)
             go_file = argv[arg + 1];
@@ -107,7 +148,7 @@ int main(int argc, char** argv) {
     }
     if (argc - arg < 2) {
         fprintf(stderr,
-                "usage: pam_driver [--rhost HOST] [--go-file PATH] [--silent] [--setcred] "
+                "usage: pam_driver [--now T] [--rhost HOST] [--go-file PATH] [--silent] [--setcred] "
                 "[--setcred-user NAME] [--run-before-prompt K CMD] SERVICE USER [RESPONSE...]\n");
         return 99;
     }

@@ -103,6 +103,10 @@ class Sandbox:
             self.cleanup()  # a failed set-up leaves nothing behind either
             raise
 
+    # The driver's clock (unix seconds; None: the real one). Tests that step
+    # through time set it instead of sleeping across 30 s steps.
+    now = None
+
     def _populate(self):
         os.chmod(self.root, 0o755)  # test users must traverse it to their homes
         self.keydir = self._mkdir("keys", 0o700)
@@ -213,16 +217,18 @@ class Sandbox:
             "NSS_WRAPPER_GROUP": self.group,
             "TEST_SYSLOG_FILE": self.syslog_file,
         })
+        # Without RTLD_DEEPBIND the module binds to the driver's clock
+        # (--now); sanitizers refuse RTLD_DEEPBIND anyway. Debian 12's
+        # pam_wrapper 1.1.4 reads the UID_WRAPPER_ spelling of the switch.
+        env["PAM_WRAPPER_DISABLE_DEEPBIND"] = "1"
+        env["UID_WRAPPER_DISABLE_DEEPBIND"] = "1"
         if SANITIZE:
-            # Sanitizers refuse RTLD_DEEPBIND; Debian 12's pam_wrapper 1.1.4
-            # reads the UID_WRAPPER_ spelling of the switch.
-            env["PAM_WRAPPER_DISABLE_DEEPBIND"] = "1"
-            env["UID_WRAPPER_DISABLE_DEEPBIND"] = "1"
             env["ASAN_OPTIONS"] = "verify_asan_link_order=0:detect_leaks=0:abort_on_error=0"
         return env
 
     def start(self, service, user, *responses, rhost=None, driver_args=()):
-        cmd = ([DRIVER] + (["--rhost", rhost] if rhost else []) + list(driver_args) +
+        clock = ["--now", str(int(self.now))] if self.now is not None else []
+        cmd = ([DRIVER] + clock + (["--rhost", rhost] if rhost else []) + list(driver_args) +
                [service, user] + list(responses))
         return subprocess.Popen(cmd, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, stdin=subprocess.DEVNULL)
@@ -235,7 +241,8 @@ class Sandbox:
         go = os.path.join(self.root, f"go.{time.monotonic_ns()}")
         procs = []
         for _ in range(count):
-            cmd = [DRIVER, "--go-file", go, service, user] + list(responses)
+            clock = ["--now", str(int(self.now))] if self.now is not None else []
+            cmd = [DRIVER] + clock + ["--go-file", go, service, user] + list(responses)
             p = subprocess.Popen(cmd, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                  text=True, stdin=subprocess.DEVNULL)
             ready = f"{go}.ready.{p.pid}"

@@ -17,13 +17,12 @@ class StateFile(PamTestCase):
         self.box.add_user("alice")
         self.secret = self.box.enrol("alice")
         self.svc = self.box.service("s", self.box.totp_line())
+        # The driver's clock, 5 s into a step: no test straddles two steps.
+        self.box.now = (int(time.time()) // 30) * 30 + 5
 
     def login_at(self, offset_steps):
-        return self.box.auth(self.svc, "alice", oathtool_code(self.secret, at=time.time() + 30 * offset_steps))
-
-    def fresh_step(self):
-        if 30 - time.time() % 30 < 5:
-            time.sleep(30 - time.time() % 30 + 0.2)
+        return self.box.auth(self.svc, "alice",
+                             oathtool_code(self.secret, at=self.box.now + 30 * offset_steps))
 
     def corrupt(self, offset):
         path = self.box.state_path("alice")
@@ -34,17 +33,16 @@ class StateFile(PamTestCase):
             f.write(bytes([byte[0] ^ 0xFF]))
 
     def test_one_corrupt_slot_falls_back_to_the_other(self):
-        self.fresh_step()
-        self.assertAuth(self.login_at(-1), PAM_SUCCESS)  # writes slot 0
-        self.assertAuth(self.login_at(0), PAM_SUCCESS)   # writes slot 1 (newer)
-        self.corrupt(SLOT_STRIDE)                         # tear the newer slot
+        # Creation writes an empty slot 0 (sequence 1).
+        self.assertAuth(self.login_at(-1), PAM_SUCCESS)  # pins, writes slot 1 (sequence 2)
+        self.assertAuth(self.login_at(0), PAM_SUCCESS)   # writes slot 0 (sequence 3, newer)
+        self.corrupt(0)                                   # tear the newer slot
         # The older slot stands: step -1 is still used, step 0 is not recorded
         # any more, step +1 works.
         self.assertAuth(self.login_at(-1), PAM_AUTH_ERR)
         self.assertAuth(self.login_at(1), PAM_SUCCESS)
 
     def test_both_slots_corrupt_fails_closed(self):
-        self.fresh_step()
         self.assertAuth(self.login_at(-1), PAM_SUCCESS)
         self.assertAuth(self.login_at(0), PAM_SUCCESS)
         self.corrupt(0)
@@ -72,7 +70,6 @@ class StateFile(PamTestCase):
 
     @unittest.skipUnless(shutil.which("strace"), "strace not installed")
     def test_one_login_costs_exactly_one_fdatasync_and_no_rename(self):
-        self.fresh_step()
         self.assertAuth(self.login_at(-1), PAM_SUCCESS)  # creates the state file
         trace = os.path.join(self.box.root, "trace")
         cmd = ["strace", "-f", "-o", trace, "-e", "trace=fdatasync,fsync,rename,renameat,renameat2,openat",
