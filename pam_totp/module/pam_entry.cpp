@@ -38,6 +38,7 @@ __attribute__((visibility("default"))) int pam_sm_authenticate(pam_handle_t* pam
 // Always PAM_SUCCESS: the login itself was already decided.
 __attribute__((visibility("default"))) int pam_sm_setcred(pam_handle_t* pamh, int flags, int argc,
                                                           const char** argv) {
+    if (!pamh) return PAM_SUCCESS;  // nothing to complete without a handle
     try {
         const pam_totp::PamHandle pam(pamh, flags);
         auto options = pam_totp::parse_module_options(argc, argv);
