@@ -207,6 +207,37 @@ void code_inputs() {
     put(code_input(2, 0, 0, 128, now, 0, "hunter27KQ2-M9XD"));  // forward_pass, recovery code
 }
 
+// ~/.google_authenticator files for fuzz_ga_import: as google-authenticator(1)
+// writes them, and the shapes the parser must refuse.
+void ga_imports() {
+    const std::string secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";  // 20 bytes
+    const std::string scratch = "12345678\n87654321\n00000000\n99999999\n10203040\n";
+    auto put = [](const std::string& name, const std::string& text) {
+        write("ga_import", name, text);
+    };
+    // What `google-authenticator -t -d -f -r 3 -R 30 -w 17` writes (a 16-byte secret).
+    put("totp-tool",
+        "EXAMPLEKEYEXAMPLEKEYEXAMPI\n\" RATE_LIMIT 3 30 1795420000\n\" WINDOW_SIZE 17\n"
+        "\" DISALLOW_REUSE 59847333\n\" TOTP_AUTH\n" +
+            scratch);
+    put("totp-step", secret + "\n\" STEP_SIZE 60\n\" TOTP_AUTH\n" + scratch);
+    put("hotp", secret + "\n\" HOTP_COUNTER 42\n\" WINDOW_SIZE 3\n" + scratch);
+    put("hotp-and-totp", secret + "\n\" TOTP_AUTH\n\" STEP_SIZE 30\n\" HOTP_COUNTER 7\n");
+    put("crlf", secret + "\r\n\r\n\" TOTP_AUTH\r\n12345678\r\n87654321");
+    put("spaced-secret", "gezd gnbv gy3t qojq gezd gnbv gy3t qojq\n\" TOTP_AUTH\n");
+    put("min-key", "AAAAAAAAAAAAAAAA\n\" TOTP_AUTH\n");
+    put("max-key", std::string(102, 'A') + "Q\n\" TOTP_AUTH\n");
+    std::string many = secret + "\n\" TOTP_AUTH\n";
+    for (int i = 0; i < 33; ++i) many += std::to_string(10000000 + i) + "\n";
+    put("33-scratch-codes", many);
+    put("otp-disabled", secret + "\n\" TOTP_AUTH\n\" OTP_DISABLED\n");
+    put("no-mode", secret + "\n\" WINDOW_SIZE 3\n" + scratch);
+    put("bad-line", secret + "\n\" TOTP_AUTH\n1234567\n");
+    put("bad-step", secret + "\n\" TOTP_AUTH\n\" STEP_SIZE 5\n");
+    put("bad-counter", secret + "\n\" HOTP_COUNTER -1\n");
+    put("bad-secret", "GEZDGNBVGY3TQOJ1\n\" TOTP_AUTH\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -220,5 +251,6 @@ int main(int argc, char** argv) {
     encodings();
     options();
     code_inputs();
+    ga_imports();
     return 0;
 }
