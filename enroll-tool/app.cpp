@@ -7,6 +7,7 @@
 #include "enrollment.h"
 #include "host_key_command.h"
 #include "import_command.h"
+#include "list_command.h"
 #include "pin_command.h"
 #include "remove_command.h"
 #include "status_command.h"
@@ -47,6 +48,7 @@ ExitCode run(const Options& options) {
 
     if (options.action == Action::generate_host_key) return run_generate_host_key(options);
     if (options.action == Action::pin && options.all_users) return run_pin_all(options);
+    if (options.action == Action::list) return run_list(options);
 
     auto user = target_user(options);
     if (auto* failure = std::get_if<Failure>(&user)) return report(*failure);

@@ -54,14 +54,12 @@ struct Spec {
 };
 
 constexpr Spec kSpecs[] = {
-    {"--import", true}, {"--status", false},   {"--remove", false},
-    {"--pin", false},   {"--unlock", false},   {"--generate-host-key", false},
-    {"--help", false},  {"--version", false},  {"--force", false},
-    {"--all", false},   {"--user", true},      {"--file", true},
-    {"--keydir", true}, {"--statedir", true},  {"--owner", true},
-    {"--issuer", true}, {"--label", true},     {"--digits", true},
-    {"--period", true}, {"--algorithm", true}, {"--hotp", false},
-    {"--qr", true},
+    {"--import", true},  {"--status", false},   {"--list", false},   {"--json", false},
+    {"--remove", false}, {"--pin", false},      {"--unlock", false}, {"--generate-host-key", false},
+    {"--help", false},   {"--version", false},  {"--force", false},  {"--all", false},
+    {"--user", true},    {"--file", true},      {"--keydir", true},  {"--statedir", true},
+    {"--owner", true},   {"--issuer", true},    {"--label", true},   {"--digits", true},
+    {"--period", true},  {"--algorithm", true}, {"--hotp", false},   {"--qr", true},
 };
 
 // Flags that only shape a new enrolment's secret and QR code.
@@ -74,6 +72,8 @@ std::string_view action_flag(Action action) {
             return "--import";
         case Action::status:
             return "--status";
+        case Action::list:
+            return "--list";
         case Action::remove:
             return "--remove";
         case Action::pin:
@@ -173,6 +173,10 @@ std::variant<Options, Failure> parse_options(int argc, const char* const* argv) 
             options.import_file = value;
         } else if (name == "--status") {
             failure = set_action(Action::status);
+        } else if (name == "--list") {
+            failure = set_action(Action::list);
+        } else if (name == "--json") {
+            options.json = true;
         } else if (name == "--remove") {
             failure = set_action(Action::remove);
         } else if (name == "--pin") {
@@ -247,6 +251,15 @@ std::variant<Options, Failure> parse_options(int argc, const char* const* argv) 
             if (seen.count(flag))
                 return usage(std::string(flag) + " cannot be used with --generate-host-key");
     }
+    if (options.json && options.action != Action::list)
+        return usage("--json is used with --list only");
+    if (options.action == Action::list) {
+        // Every record in the state directory, read only: no user, no file,
+        // nothing to force (--keydir is accepted and unused: nothing is
+        // unsealed).
+        for (std::string_view flag : {"--user", "--file", "--force"})
+            if (seen.count(flag)) return usage(std::string(flag) + " cannot be used with --list");
+    }
     if ((options.action == Action::status || options.action == Action::unlock) && options.force)
         return usage("--force cannot be used with " + std::string(action_flag(options.action)));
     if (auto failure = check_all_users(options, seen)) return *failure;
@@ -269,6 +282,11 @@ Actions (default: enrol the invoking user):
       --status             tell whether the user is enrolled and how (reads only
                            the file's header, needs no key); as root also the
                            module's record: pin, switch waiting, failures, lock
+      --list               one line per user record in the state directory (root
+                           only): uid, pin, type and creation of the pinned
+                           file, last login, failures, lock, switch waiting,
+                           or why the record is damaged; exit 1 if one is
+      --json               with --list: a JSON array of objects, for scripts
       --remove             delete the user's secret file; as root also retire
                            it and the pinned enrolment in the module's record,
                            so no copy of them is trusted again
@@ -315,8 +333,9 @@ not a terminal, as a line from standard input (so enrolment can be scripted).
 
 Exit status: 0 done; 1 refused (gave up, three wrong codes, already enrolled
 or pinned, host key exists without --force, a root-only action by another
-user, no record to unlock, an administrator manages the enrolment); 2 usage
-error; 3 system problem (host key, files, records, user database).
+user, no record to unlock, an administrator manages the enrolment, a
+damaged record in --list); 2 usage error; 3 system problem (host key, files,
+records, user database).
 )";
 }
 

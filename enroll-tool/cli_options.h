@@ -11,7 +11,18 @@
 
 namespace totp_enroll {
 
-enum class Action { enroll, import, status, remove, pin, unlock, generate_host_key, help, version };
+enum class Action {
+    enroll,
+    import,
+    status,
+    list,
+    remove,
+    pin,
+    unlock,
+    generate_host_key,
+    help,
+    version
+};
 
 // Who owns the secret file root writes for a user: the user (the default),
 // or root (admin-managed mode, the module's secret_owner=root).
@@ -21,6 +32,7 @@ struct Options {
     Action action = Action::enroll;
     bool force = false;
     bool all_users = false;                  // --all: with --pin, every user with a file
+    bool json = false;                       // --json: with --list
     std::optional<std::string> user;         // --user: root only, checked when run
     std::optional<std::string> file;         // --file: instead of ~/.pam_totp
     std::optional<std::string> import_file;  // --import

@@ -12,6 +12,8 @@ enum class ExitCode : int {
     system = 3,   // files, keys, users, the operating system
     // --status: the user has no secret file (a query answers "no" with 1)
     not_enrolled = 1,
+    // --list: a record could not be read (the others are still listed)
+    damaged_record = 1,
 };
 
 struct Failure {

@@ -246,3 +246,26 @@ TEST_CASE("totp-enroll --owner shapes a file root writes for a user", "[enroll][
     refused({"--generate-host-key", "--owner", "user"},
             "--owner cannot be used with --generate-host-key");
 }
+
+TEST_CASE("totp-enroll --list takes --json and --statedir only", "[enroll][cli]") {
+    const Options o = parsed({"--list"});
+    CHECK(o.action == Action::list);
+    CHECK_FALSE(o.json);
+    CHECK(o.statedir == "/var/lib/pam_totp");
+    const Options json = parsed({"--json", "--list", "--statedir=/s"});
+    CHECK(json.action == Action::list);
+    CHECK(json.json);
+    CHECK(json.statedir == "/s");
+    refused({"--json"}, "--json is used with --list only");
+    refused({"--status", "--json"}, "--json is used with --list only");
+    refused({"--list", "--json", "--json"}, "--json given twice");
+    refused({"--list", "--status"}, "--list and --status cannot be combined");
+    refused({"--pin", "--list"}, "--pin and --list cannot be combined");
+    refused({"--list", "--user", "alice"}, "--user cannot be used with --list");
+    refused({"--list", "--file", "/f"}, "--file cannot be used with --list");
+    CHECK(parsed({"--list", "--keydir", "/k"}).action == Action::list);
+    refused({"--list", "--force"}, "--force cannot be used with --list");
+    refused({"--list", "--all"}, "--all is used with --pin only");
+    refused({"--list", "--owner", "user"}, "--owner cannot be used with --list");
+    refused({"--list", "--digits", "8"}, "--digits cannot be used with --list");
+}
