@@ -7,6 +7,7 @@
 #include <string>
 
 #include "admin_managed.h"
+#include "clock_offset.h"
 #include "core/base32.h"
 #include "core/code_input.h"
 #include "core/host_key_files.h"
@@ -69,13 +70,28 @@ pam_totp::Status show_secret(const Context& context, const pam_totp::SecretBytes
 struct Confirmation {
     std::optional<Failure> failure;
     std::uint64_t counter = 0;  // the matched TOTP step or HOTP counter
+    std::string clock_note;     // TOTP: the phone's clock is off ("" when it is not)
 };
+
+// A TOTP code the window refused: said plainly when it is the code of
+// another time within kClockSearchSeconds (the phone's clock is off, or the
+// code expired at the prompt).
+std::string wrong_totp_code(const pam_totp::OtpParams& otp, const SecretBytes& key,
+                            std::int64_t shown, std::int64_t answered, std::string_view code) {
+    const auto offset = phone_clock_offset(key.span(), otp, shown, answered, code);
+    if (!offset) return "That code is not right. Check that the phone's clock is correct.";
+    if (*offset == 0) return "That code has expired: type the one the app shows now.";
+    return "That code is not right now: your phone's clock is " + describe_clock_offset(*offset) +
+           ".\nSet the phone to automatic time, then type the code it shows.";
+}
 
 Confirmation confirm_code(const pam_totp::OtpParams& otp, const SecretBytes& key) {
     const std::string prompt =
         "Enter the " + std::to_string(otp.digits) + "-digit code the app shows: ";
     for (int attempt = 1; attempt <= kConfirmationTries; ++attempt) {
+        const auto shown = static_cast<std::int64_t>(std::time(nullptr));
         LineRead typed = read_line(prompt, pam_totp::kMaxTypedLength);
+        const auto answered = static_cast<std::int64_t>(std::time(nullptr));
         switch (typed.status) {
             case ReadStatus::ok:
                 break;
@@ -94,15 +110,23 @@ Confirmation confirm_code(const pam_totp::OtpParams& otp, const SecretBytes& key
         } else {
             const pam_totp::Verification result =
                 otp.type == OtpType::totp
-                    ? pam_totp::verify_totp(key.span(), otp,
-                                            static_cast<std::int64_t>(std::time(nullptr)), 1,
-                                            std::nullopt, code.view())
+                    ? pam_totp::verify_totp(key.span(), otp, answered, 1, std::nullopt, code.view())
                     : pam_totp::verify_hotp(key.span(), otp, 0, kConfirmationLookAhead,
                                             code.view());
-            if (result.verdict == pam_totp::Verdict::accepted)
-                return {std::nullopt, result.counter};
+            if (result.verdict == pam_totp::Verdict::accepted) {
+                if (otp.type == OtpType::hotp) return {std::nullopt, result.counter, ""};
+                // Accepted inside the window; the wider search only says how
+                // far the phone's clock is off.
+                const auto offset =
+                    phone_clock_offset(key.span(), otp, shown, answered, code.view());
+                std::string note;
+                if (offset && *offset != 0)
+                    note = "Your phone's clock is " + describe_clock_offset(*offset) +
+                           "; codes still work,\nbut set it to automatic time.\n";
+                return {std::nullopt, result.counter, note};
+            }
             complaint = otp.type == OtpType::totp
-                            ? "That code is not right. Check that the phone's clock is correct."
+                            ? wrong_totp_code(otp, key, shown, answered, code.view())
                             : "That code is not right.";
         }
         if (left > 0)
@@ -159,6 +183,7 @@ ExitCode run_enrollment(const Context& context) {
     auto done = pam_totp::SecretBytes::with_capacity(2048);
     done.append("Code accepted. Saved " + context.store.path() + " for user " + context.user.name +
                 " (sealed to host key " + header.key_id + ").\n");
+    done.append(confirmation.clock_note);
     if (header.otp.type == pam_totp::OtpType::totp)
         done.append(
             "The code you just typed is used up: log in with the next one your app shows.\n");
