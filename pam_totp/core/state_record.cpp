@@ -179,6 +179,14 @@ Slot encode_slot(const UserState& s, std::uint64_t sequence) {
     }
     w.u8(s.has_password_fingerprint ? 1 : 0);
     w.bytes(s.password_fingerprint);
+    w.u64(static_cast<std::uint64_t>(s.last_login));
+    w.u32(s.failed_since_login);
+    w.u64(static_cast<std::uint64_t>(s.last_failure_at));
+    const std::size_t host = std::min(s.last_failure_host.size(), kMaxRecordedHost);
+    w.u8(static_cast<std::uint8_t>(host));
+    std::array<std::uint8_t, kMaxRecordedHost> host_bytes{};
+    std::copy_n(s.last_failure_host.begin(), host, host_bytes.begin());
+    w.bytes(host_bytes);
     checksum(slot.data(), kSlotSize - kChecksumSize, slot.data() + kSlotSize - kChecksumSize);
     return slot;
 }
@@ -225,6 +233,14 @@ std::optional<DecodedSlot> decode_slot(std::span<const std::uint8_t> bytes) {
     }
     s.has_password_fingerprint = r.flag(ok);
     r.bytes(s.password_fingerprint);
+    s.last_login = static_cast<std::int64_t>(r.u64());
+    s.failed_since_login = r.u32();
+    s.last_failure_at = static_cast<std::int64_t>(r.u64());
+    const std::size_t host = r.u8();
+    std::array<std::uint8_t, kMaxRecordedHost> host_bytes{};
+    r.bytes(host_bytes);
+    ok &= host <= kMaxRecordedHost;
+    if (ok) s.last_failure_host.assign(reinterpret_cast<const char*>(host_bytes.data()), host);
     ok &= s.pin.area <= 1 && s.pin.length <= kMaxPinSize && s.pending.length <= kMaxPinSize &&
           s.retired_count <= kRetiredCapacity;
     if (!ok) return std::nullopt;

@@ -86,6 +86,14 @@ struct UserState {
     // a code, so the next login with it asks for the code instead.
     bool has_password_fingerprint = false;
     std::array<std::uint8_t, 16> password_fingerprint{};
+
+    // For the notice after the next success: code attempts refused since the
+    // last success (wrong, or while locked), the last one's time and remote
+    // host (truncated), and when the user last logged in.
+    std::int64_t last_login = 0;
+    std::uint32_t failed_since_login = 0;
+    std::int64_t last_failure_at = 0;
+    std::string last_failure_host;  // at most kMaxRecordedHost bytes
     PendingSwitch pending;
     // Enrolments that may never be pinned again (root's --remove, switches).
     std::array<RetiredEnrolment, kRetiredCapacity> retired{};
@@ -98,6 +106,7 @@ struct UserState {
 void retire(UserState& state, const EnrollmentId& id, const Sha256& hash);
 bool is_retired(const UserState& state, const EnrollmentId& id, const Sha256& hash);
 
+constexpr std::size_t kMaxRecordedHost = 63;
 constexpr std::size_t kSlotSize = 1024;       // bytes encoded per slot
 constexpr std::size_t kSlotStride = 4096;     // slot 1 starts here: one page each
 constexpr std::size_t kLegacySlotSize = 128;  // version 1 slots, read for migration

@@ -8,6 +8,7 @@
 #include "core/code_input.h"
 #include "core/decoy_work.h"
 #include "core/host_key_files.h"
+#include "core/login_notice.h"
 #include "core/policy.h"
 #include "core/record_ops.h"
 #include "core/recovery_codes.h"
@@ -146,6 +147,7 @@ struct Judgement {
     SwitchOffer offer = SwitchOffer::disabled;
     bool confirmation_code = false;      // replayed: the code totp-enroll's confirmation used
     std::optional<std::size_t> matched;  // the candidate that was right
+    LoginNotice notice;                  // accepted: what to tell the user
 };
 
 // Under the record's lock: check that the pin is still the one planned
@@ -210,6 +212,11 @@ std::optional<Judgement> verify_and_record(const PamHandle& pam, const ModuleOpt
                                 file.parsed.header.used_step &&
                                 attempt.otp.counter == *file.parsed.header.used_step;
     const Outcome outcome = verdict.decision.outcome;
+    if (outcome == Outcome::accepted || outcome == Outcome::accepted_recovery)
+        verdict.notice =
+            note_success(verdict.decision.next, state, now, attempt, file.parsed.header.otp);
+    if (outcome == Outcome::wrong || outcome == Outcome::locked)
+        note_refused_attempt(verdict.decision.next, now, pam.rhost().value_or(""));
     if (plan.decision == PinDecision::offer_switch &&
         (outcome == Outcome::accepted || outcome == Outcome::accepted_recovery))
         verdict.offer = switch_offer(pam, options, verdict.decision.next, now);
@@ -333,6 +340,8 @@ int authenticate(const PamHandle& pam, const ModuleOptions& options, Clock clock
     if (!verdict) return PAM_AUTH_ERR;
     int result = report(pam, *user, verdict->decision,
                         static_cast<std::uint32_t>(options.fail_limit), verdict->confirmation_code);
+    if (result == PAM_SUCCESS)
+        for (const std::string& line : notice_lines(verdict->notice)) pam.tell_info(line);
     if (forwarded != PAM_SUCCESS) {
         pam.log(LOG_ERR, "cannot hand the password on for user " + *user);
         result = PAM_AUTH_ERR;

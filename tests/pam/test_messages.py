@@ -96,5 +96,46 @@ class FirstPassShapes(PamTestCase):
         self.assertNotIn("wrong verification code", self.box.syslog())
 
 
+@require_root
+class LoginNotices(PamTestCase):
+    """Issue 14: after a success, the attempts refused since the last login
+    and a hint about the phone's clock; never after a failure."""
+
+    def setUp(self):
+        super().setUp()
+        self.box.add_user("alice")
+        self.secret = self.box.enrol("alice")
+        self.svc = self.box.service("sshd", self.box.totp_line())
+        self.box.now = (int(time.time()) // 30) * 30 + 5
+
+    def code(self, offset=0):
+        return oathtool_code(self.secret, at=self.box.now + offset)
+
+    def test_failed_attempts_are_reported_after_the_next_success_only(self):
+        wrong = "%06d" % ((int(self.code()) + 1) % 1000000)
+        for _ in range(3):
+            r = self.box.auth(self.svc, "alice", wrong, rhost="198.51.100.7")
+            self.assertAuth(r, PAM_AUTH_ERR)
+            self.assertFalse([i for i in r.infos if "failed code attempt" in i], r.infos)
+        r = self.box.auth(self.svc, "alice", self.code())
+        self.assertAuth(r, PAM_SUCCESS)
+        stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(self.box.now))
+        self.assertIn(f"3 failed code attempts since your last login, the last from 198.51.100.7 at {stamp}.",
+                      r.infos)
+        self.box.now += 30
+        r = self.box.auth(self.svc, "alice", self.code())
+        self.assertAuth(r, PAM_SUCCESS)
+        self.assertEqual(r.infos, [])
+
+    def test_a_code_from_the_next_step_gives_a_clock_hint(self):
+        r = self.box.auth(self.svc, "alice", self.code(30))
+        self.assertAuth(r, PAM_SUCCESS)
+        self.assertIn("Your phone's clock is about 30 s ahead; set it to automatic time.", r.infos)
+        self.box.now += 90
+        r = self.box.auth(self.svc, "alice", self.code(-30))
+        self.assertAuth(r, PAM_SUCCESS)
+        self.assertIn("Your phone's clock is about 30 s behind; set it to automatic time.", r.infos)
+
+
 if __name__ == "__main__":
     main()
