@@ -32,7 +32,7 @@ struct Row {
     bool pinned = false;
     std::optional<std::string> type;         // of the pinned file: "totp", "hotp"
     std::optional<std::int64_t> created;     // the pinned file's header
-    std::optional<std::int64_t> last_login;  // not in the record yet
+    std::optional<std::int64_t> last_login;
     std::int64_t failures = 0;
     std::optional<std::int64_t> locked_until;  // only while the lock holds
     bool switch_waiting = false;
@@ -94,6 +94,7 @@ std::optional<Row> read_row(const std::string& dir, const std::string& user, std
     row.user = user;
     if (state.has_uid) row.uid = state.uid;
     row.failures = state.failures;
+    if (state.last_login > 0) row.last_login = state.last_login;
     if (state.locked_until > now) row.locked_until = state.locked_until;
     row.switch_waiting = state.pending.present;
     if (state.pin.present) {

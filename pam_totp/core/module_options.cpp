@@ -6,9 +6,10 @@ namespace pam_totp {
 namespace {
 
 constexpr std::string_view kOptionNames[] = {
-    "secret=",      "hostkey=",    "statedir=",  "optional",     "nullok",         "window=",
-    "hotp_window=", "fail_limit=", "fail_lock=", "forward_pass", "use_first_pass", "try_first_pass",
-    "prompt=",      "echo_code",   "debug",      "tofu=",        "switch=",        "secret_owner=",
+    "secret=",        "hostkey=",       "statedir=",     "optional",   "nullok",
+    "window=",        "hotp_window=",   "fail_limit=",   "fail_lock=", "forward_pass",
+    "use_first_pass", "try_first_pass", "prompt=",       "echo_code",  "debug",
+    "tofu=",          "switch=",        "secret_owner=", "max_age=",
 };
 
 Status parse_on_off(std::string_view name, std::string_view value, bool& out) {
@@ -66,6 +67,7 @@ Status apply_option(ModuleOptions& o, std::string_view arg, bool& mode_set) {
         if (name == "fail_limit") return parse_int("fail_limit=", value, 1, 100, o.fail_limit);
         if (name == "fail_lock") return parse_int("fail_lock=", value, 1, 900, o.fail_lock);
         if (name == "tofu") return parse_on_off("tofu=", value, o.tofu);
+        if (name == "max_age") return parse_int("max_age=", value, 1, 3650, o.max_age_days);
         if (name == "switch") {
             bool on = false;
             if (auto status = parse_on_off("switch=", value, on); !status) return status;

@@ -42,6 +42,8 @@ struct ModuleOptions {
     SwitchSetting switch_setting = SwitchSetting::by_service;
     // secret_owner=root: only root-owned files in root-owned directories.
     bool root_owned_secrets = false;
+    // max_age=DAYS: enrolments older than this stop logging in (0: never).
+    int max_age_days = 0;
 };
 
 // Every option name the parser accepts ("secret=", "optional", ...), in the

@@ -29,6 +29,19 @@ PinDecision decide_pin(const PinInputs& in) {
     return PinDecision::refuse;
 }
 
+EnrolmentAge enrolment_age(std::int64_t started, std::int64_t now, int max_age_days) {
+    constexpr std::int64_t kDay = 24 * 3600;
+    constexpr int kWarningDays = 7;
+    EnrolmentAge age;
+    const std::int64_t expires = started + static_cast<std::int64_t>(max_age_days) * kDay;
+    if (now >= expires) {
+        age.expired = true;
+    } else if (expires - now <= kWarningDays * kDay) {
+        age.days_left = static_cast<int>((expires - now + kDay - 1) / kDay);
+    }
+    return age;
+}
+
 std::string_view proposal_name(Proposal proposal) {
     switch (proposal) {
         case Proposal::missing:

@@ -6,6 +6,8 @@
 // factor and then the new one (see pam_totp(5), "Enrolment integrity").
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace pam_totp {
@@ -46,5 +48,13 @@ struct PinInputs {
 PinDecision decide_pin(const PinInputs& in);
 
 std::string_view proposal_name(Proposal proposal);
+
+// max_age: whether an enrolment that started at `started` has expired, and
+// the days left when it expires within a week.
+struct EnrolmentAge {
+    bool expired = false;
+    std::optional<int> days_left;
+};
+EnrolmentAge enrolment_age(std::int64_t started, std::int64_t now, int max_age_days);
 
 }  // namespace pam_totp

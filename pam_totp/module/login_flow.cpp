@@ -261,6 +261,33 @@ void record_decoy(const PamHandle& pam, const ModuleOptions& options, std::int64
         pam.log(LOG_ERR, "decoy state: " + status.error());
 }
 
+// max_age: an enrolment older than that many days logs in no more, unless
+// this very login confirmed a new authenticator; its last week is announced.
+int check_age(const PamHandle& pam, const std::string& user, const ModuleOptions& options,
+              const LoginPlan& plan, bool switched, std::int64_t now) {
+    if (options.max_age_days <= 0 || switched) return PAM_SUCCESS;
+    const OpenedFile& file = *plan.judged();
+    // The file's own `created` may only make it older: its writer chose it.
+    std::int64_t started = file.parsed.header.created;
+    if (plan.decision != PinDecision::adopt_now && plan.snapshot.pin.present)
+        started = std::min(started, plan.snapshot.pin.pinned_at);
+    const EnrolmentAge age = enrolment_age(started, now, options.max_age_days);
+    if (age.expired) {
+        pam.tell_error("Your authenticator enrolment is older than " +
+                       std::to_string(options.max_age_days) +
+                       " days. Run totp-enroll --force, then log in again where the code is "
+                       "asked on its own to switch to the new one.");
+        pam.log(LOG_NOTICE, "refused user " + user + ": enrolment older than max_age=" +
+                                std::to_string(options.max_age_days) + " days");
+        return PAM_AUTH_ERR;
+    }
+    if (age.days_left)
+        pam.tell_info("Your authenticator enrolment expires in " + std::to_string(*age.days_left) +
+                      (*age.days_left == 1 ? " day" : " days") +
+                      "; run totp-enroll --force to renew it.");
+    return PAM_SUCCESS;
+}
+
 LoginPlan unknown_user_plan() {
     LoginPlan plan;
     plan.note = "unknown user";
@@ -346,9 +373,11 @@ int authenticate(const PamHandle& pam, const ModuleOptions& options, Clock clock
         pam.log(LOG_ERR, "cannot hand the password on for user " + *user);
         result = PAM_AUTH_ERR;
     }
-    if (result == PAM_SUCCESS && plan.decision == PinDecision::offer_switch)
+    if (result != PAM_SUCCESS) return result;
+    const bool switched =
+        plan.decision == PinDecision::offer_switch &&
         offer_switch(pam, *user, options, plan, verdict->offer, typed.first(), clock);
-    return result;
+    return check_age(pam, *user, options, plan, switched, clock());
 }
 
 }  // namespace pam_totp

@@ -20,10 +20,12 @@ constexpr char kWaitingMessage[] =
 constexpr int kSwitchTotpWindow = 1;
 constexpr int kSwitchHotpLookAhead = 2;
 
-void tell_waiting(const PamHandle& pam, const std::string& user, const std::string& detail) {
+// Returns false: the switch was not confirmed.
+bool tell_waiting(const PamHandle& pam, const std::string& user, const std::string& detail) {
     pam.tell_info(kWaitingMessage);
     pam.log(LOG_WARNING, "user " + user + ": a new authenticator is waiting and was not adopted (" +
                              detail + ")");
+    return false;
 }
 
 // The new authenticator's code: exactly its digits, never a recovery code,
@@ -88,7 +90,7 @@ std::optional<SwitchTicket> parse_ticket(const std::string& hex) {
 
 }  // namespace
 
-void offer_switch(const PamHandle& pam, const std::string& user, const ModuleOptions& options,
+bool offer_switch(const PamHandle& pam, const std::string& user, const ModuleOptions& options,
                   const LoginPlan& plan, SwitchOffer offer, std::string_view first_answer,
                   Clock clock) {
     switch (offer) {
@@ -136,6 +138,7 @@ void offer_switch(const PamHandle& pam, const std::string& user, const ModuleOpt
                             ": new authenticator confirmed, adopted when the login "
                             "completes (enrollment-id " +
                             plan.proposal->parsed.header.enrollment_id + ")");
+    return true;
 }
 
 void commit_pending_switch(const PamHandle& pam, const ModuleOptions& options, std::int64_t now) {

@@ -29,7 +29,8 @@ enum class SwitchOffer {
 };
 
 // After an accepted first answer, with a valid proposal that is not the pin.
-void offer_switch(const PamHandle& pam, const std::string& user, const ModuleOptions& options,
+// True when the new authenticator was confirmed (and staged for setcred).
+bool offer_switch(const PamHandle& pam, const std::string& user, const ModuleOptions& options,
                   const LoginPlan& plan, SwitchOffer offer, std::string_view first_answer,
                   Clock clock);
 

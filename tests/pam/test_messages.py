@@ -2,6 +2,7 @@
 items 1, 8 and 10): a refused code says so, a used recovery code is named
 as such, and forward_pass under `optional` still logs in a user who has not
 enrolled."""
+import subprocess
 import time
 
 from pamtest import *
@@ -135,6 +136,47 @@ class LoginNotices(PamTestCase):
         r = self.box.auth(self.svc, "alice", self.code(-30))
         self.assertAuth(r, PAM_SUCCESS)
         self.assertIn("Your phone's clock is about 30 s behind; set it to automatic time.", r.infos)
+
+
+@require_root
+class MaxAge(PamTestCase):
+    """Issue 14: max_age=DAYS refuses older enrolments (a switch to a new
+    authenticator in the same login still works) and announces the last week."""
+
+    def setUp(self):
+        super().setUp()
+        self.box.add_user("alice")
+        self.box.now = (int(time.time()) // 30) * 30 + 5
+        self.svc = self.box.service("sshd", self.box.totp_line("max_age=30", "window=10"))
+
+    def enrol_created(self, days_ago):
+        secret = random_secret_hex()
+        text = subprocess.run([MAKE_SECRET_FILE, "seal", "--pub", self.box.hostpub, "--user", "alice",
+                               "--secret-hex", secret, "--created", str(int(self.box.now - days_ago * 86400))],
+                              check=True, capture_output=True, text=True).stdout
+        self.box.write_user_file("alice", text)
+        return secret
+
+    def test_the_last_week_is_announced(self):
+        secret = self.enrol_created(25)
+        r = self.box.auth(self.svc, "alice", oathtool_code(secret, at=self.box.now))
+        self.assertAuth(r, PAM_SUCCESS)
+        self.assertIn("Your authenticator enrolment expires in 5 days; run totp-enroll --force to renew it.",
+                      r.infos)
+
+    def test_an_expired_enrolment_is_refused_and_a_switch_still_works(self):
+        old = self.enrol_created(31)
+        r = self.box.auth(self.svc, "alice", oathtool_code(old, at=self.box.now))
+        self.assertAuth(r, PAM_AUTH_ERR)
+        self.assertTrue(any("older than 30 days" in e for e in r.errors), r.errors)
+        new = self.box.enrol("alice")
+        self.box.now += 30
+        r = self.box.auth(self.svc, "alice", oathtool_code(old, at=self.box.now), oathtool_code(new, at=self.box.now),
+                          driver_args=["--setcred"])
+        self.assertAuth(r, PAM_SUCCESS)
+        self.assertEqual(r.setcred, PAM_SUCCESS)
+        self.box.now += 30
+        self.assertAuth(self.box.auth(self.svc, "alice", oathtool_code(new, at=self.box.now)), PAM_SUCCESS)
 
 
 if __name__ == "__main__":
