@@ -5,6 +5,7 @@ the code of a chosen TOTP step and shows the module that step's time, so a
 test can use thousands of fresh steps without waiting for the clock.
 """
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -111,3 +112,17 @@ def wait_all(procs, timeout):
         out, _ = p.communicate(timeout=max(0.1, deadline - time.monotonic()))
         outs.append((p.returncode, out))
     return outs
+
+
+def strace_events(log):
+    """(syscall, ordinal among calls of that name) for every call in a strace log."""
+    seen = {}
+    events = []
+    for line in log.splitlines():
+        m = re.match(r"(?:\[pid\s+\d+\]\s+|\d+\s+)?(\w+)\(", line)
+        if not m:
+            continue
+        name = m.group(1)
+        seen[name] = seen.get(name, 0) + 1
+        events.append((name, seen[name], line))
+    return events

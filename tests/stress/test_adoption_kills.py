@@ -9,7 +9,6 @@ one of the two authenticators logs in, the other does not, and nothing but
 records is left in the state directory.
 """
 import os
-import re
 import signal
 import subprocess
 import time
@@ -21,16 +20,6 @@ import stresslib
 from pamtest import PAM_SUCCESS, oathtool_code
 
 SYSCALLS = "openat,flock,newfstatat,fstat,pread64,pwrite64,fdatasync,fsync,close"
-
-
-def events_of(log):
-    seen, events = {}, []
-    for line in log.splitlines():
-        m = re.match(r"(?:\[pid\s+\d+\]\s+|\d+\s+)?(\w+)\(", line)
-        if m:
-            seen[m.group(1)] = seen.get(m.group(1), 0) + 1
-            events.append((m.group(1), seen[m.group(1)]))
-    return events
 
 
 @unittest.skipIf(stresslib.skip_reason(), stresslib.skip_reason() or "")
@@ -77,7 +66,7 @@ class AdoptionKills(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr[-2000:])
         self.assertIn("SETCRED 0", p.stdout)
         with open(os.path.join(self.box.root, "strace.log")) as f:
-            events = events_of(f.read())
+            events = [(name, n) for name, n, _ in stresslib.strace_events(f.read())]
         self.assertEqual(sum(1 for name, _ in events if name == "fdatasync"), 4,
                          "first code, staged file, pending slot, adoption: one fdatasync each")
         self.assertEqual(self.which_pin(user, old, new, now), "new")

@@ -16,7 +16,6 @@ Kill points come two ways:
 import base64
 import os
 import random
-import re
 import signal
 import subprocess
 import time
@@ -25,7 +24,7 @@ import unittest
 import pam_wrapper_dirs
 import pamtest
 import stresslib
-from stresslib import PAM_SUCCESS, parse_results
+from stresslib import PAM_SUCCESS, parse_results, strace_events
 
 # Totals for the release build; the sanitizer build does a third of each.
 MODULE_EXACT_KILLS = stresslib.scaled(130)
@@ -36,20 +35,6 @@ ENROLL_TIMED_KILLS = stresslib.scaled(20)
 STATE_SYSCALLS = "openat,flock,newfstatat,fstat,pread64,pwrite64,fdatasync,fsync,close"
 ENROLL_SYSCALLS = "openat,write,fchown,fchmod,fsync,fdatasync,rename,renameat2,link,linkat,unlink,unlinkat"
 KILLED = -signal.SIGKILL
-
-
-def strace_events(log):
-    """(syscall, ordinal among calls of that name) for every call in a strace log."""
-    seen = {}
-    events = []
-    for line in log.splitlines():
-        m = re.match(r"(?:\[pid\s+\d+\]\s+|\d+\s+)?(\w+)\(", line)
-        if not m:
-            continue
-        name = m.group(1)
-        seen[name] = seen.get(name, 0) + 1
-        events.append((name, seen[name], line))
-    return events
 
 
 @unittest.skipIf(stresslib.skip_reason(), stresslib.skip_reason() or "")
