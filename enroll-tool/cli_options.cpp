@@ -335,7 +335,8 @@ Exit status: 0 done; 1 refused (gave up, three wrong codes, already enrolled
 or pinned, host key exists without --force, a root-only action by another
 user, no record to unlock, an administrator manages the enrolment, a
 damaged record in --list); 2 usage error; 3 system problem (host key, files,
-records, user database).
+records, user database). --status: 0 enrolled, 1 not enrolled, 3 unreadable
+or invalid file.
 )";
 }
 
