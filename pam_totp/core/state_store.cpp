@@ -49,13 +49,10 @@ Result<UniqueFd> open_or_create(const std::string& dir, const std::string& path)
     if (auto status = check_file_size_limit(path); !status) return Error{status.error()};
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (fd) {
-        // A new file starts with a valid empty slot, so a record with no
-        // valid slot is always damage, never a first write cut short; its
-        // existence is made durable once, so later updates need only
-        // fdatasync.
-        const Slot empty = encode_slot(UserState{}, 1);
-        if (auto status = write_all(fd.get(), 0, empty, path); !status)
-            return Error{status.error()};
+        // A new file: make its existence durable once, so later updates need
+        // only fdatasync. Its first slot is written under the lock
+        // (LockedStateFile::lock_and_load), never before it: another login
+        // may already hold the lock and be writing.
         if (::fsync(fd.get()) != 0) return Error{errno_message(path, errno)};
         if (auto status = fsync_directory(dir); !status) return Error{status.error()};
         return fd;
@@ -182,7 +179,7 @@ Result<LockedStateFile> LockedStateFile::open(const std::string& dir, const std:
     const std::string path = dir + "/" + user;
     auto fd = open_or_create(dir, path);
     if (!fd) return Error{fd.error()};
-    return lock_and_load(std::move(*fd), path);
+    return lock_and_load(std::move(*fd), path, true);
 }
 
 Result<std::optional<LockedStateFile>> LockedStateFile::open_existing(const std::string& dir,
@@ -194,15 +191,25 @@ Result<std::optional<LockedStateFile>> LockedStateFile::open_existing(const std:
     if (!fd && errno == ENOENT) return std::optional<LockedStateFile>();
     if (!fd)
         return Error{errno == ELOOP ? path + ": is a symbolic link" : errno_message(path, errno)};
-    auto file = lock_and_load(std::move(fd), path);
+    auto file = lock_and_load(std::move(fd), path, false);
     if (!file) return Error{file.error()};
     return std::optional<LockedStateFile>(std::move(*file));
 }
 
-Result<LockedStateFile> LockedStateFile::lock_and_load(UniqueFd fd, const std::string& path) {
+Result<LockedStateFile> LockedStateFile::lock_and_load(UniqueFd fd, const std::string& path,
+                                                       bool initialise) {
     if (auto status = lock_with_timeout(fd.get(), path); !status) return Error{status.error()};
     if (auto status = check_opened_file(fd.get(), path, state_file_rules()); !status)
         return Error{status.error()};
+    // An empty record gets a valid empty slot first, under the lock, so a
+    // record with no valid slot is always damage, never a first write cut
+    // short (a pin staged before the first slot would otherwise be one).
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return Error{errno_message(path, errno)};
+    if (initialise && st.st_size == 0) {
+        if (auto status = write_durably(fd.get(), 0, encode_slot(UserState{}, 1), path); !status)
+            return Error{status.error()};
+    }
     LockedStateFile file(std::move(fd), path);
     if (auto status = file.load(); !status) return Error{status.error()};
     return file;

@@ -63,7 +63,8 @@ class LockedStateFile {
 
   private:
     LockedStateFile(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
-    static Result<LockedStateFile> lock_and_load(UniqueFd fd, const std::string& path);
+    static Result<LockedStateFile> lock_and_load(UniqueFd fd, const std::string& path,
+                                                 bool initialise);
     Status load();
 
     UniqueFd fd_;
