@@ -136,7 +136,7 @@ struct CurrentState {
 // The valid slot with the higher sequence, and the other one as the target.
 CurrentState pick_current(std::span<const std::uint8_t> slot0, std::span<const std::uint8_t> slot1);
 
-// 32 hex digits <-> 16 bytes.
+// 32 lower-case hex digits -> 16 bytes (enrollment-ids, switch tickets).
 std::optional<EnrollmentId> parse_enrollment_id(const std::string& hex);
 
 }  // namespace pam_totp

@@ -70,24 +70,6 @@ Result<SwitchTicket> stage_switch(const ModuleOptions& options, const std::strin
     return ticket;
 }
 
-std::optional<SwitchTicket> parse_ticket(const std::string& hex) {
-    SwitchTicket ticket{};
-    if (hex.size() != 2 * ticket.size()) return std::nullopt;
-    for (std::size_t i = 0; i < ticket.size(); ++i) {
-        unsigned value = 0;
-        for (std::size_t k = 0; k < 2; ++k) {
-            const char c = hex[2 * i + k];
-            const int nibble = c >= '0' && c <= '9'   ? c - '0'
-                               : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                                      : -1;
-            if (nibble < 0) return std::nullopt;
-            value = value * 16 + static_cast<unsigned>(nibble);
-        }
-        ticket[i] = static_cast<std::uint8_t>(value);
-    }
-    return ticket;
-}
-
 }  // namespace
 
 bool offer_switch(const PamHandle& pam, const std::string& user, const ModuleOptions& options,
@@ -146,7 +128,8 @@ void commit_pending_switch(const PamHandle& pam, const ModuleOptions& options, s
     if (!value) return;
     pam.unset_env(kSwitchTicketVariable);
     const std::size_t colon = value->find(':');
-    const auto ticket = parse_ticket(value->substr(0, colon));
+    // 32 lower-case hex digits, as to_hex wrote them.
+    const std::optional<SwitchTicket> ticket = parse_enrollment_id(value->substr(0, colon));
     const std::optional<std::string> user =
         colon == std::string::npos ? std::nullopt : std::optional(value->substr(colon + 1));
     if (!user || !ticket) return pam.log(LOG_ERR, "switch ticket in an unusable form");
