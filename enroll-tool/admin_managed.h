@@ -17,6 +17,6 @@ std::string managed_file_path(const Context& context);
 // For a user (not root) about to write or remove their enrolment: refused
 // when the file they name belongs to root, or, without --file, when root
 // keeps a file for them in managed_file_path().
-std::optional<Failure> refuse_if_admin_managed(const Context& context);
+Status refuse_if_admin_managed(const Context& context);
 
 }  // namespace totp_enroll

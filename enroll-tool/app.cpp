@@ -18,18 +18,17 @@ namespace totp_enroll {
 namespace {
 
 ExitCode print(const std::string& text) {
-    if (auto status = write_stdout(text); !status)
-        return report({ExitCode::system, status.error()});
+    if (auto status = write_stdout(text); !status) return report(status.error());
     return ExitCode::ok;
 }
 
-std::variant<TargetUser, Failure> target_user(const Options& options) {
+Result<TargetUser> target_user(const Options& options) {
     if (!options.user) return invoking_user();
     // Checked against the real uid: even a wrongly installed setuid binary
     // would not let a user act on someone else's enrolment.
     if (::getuid() != 0)
-        return Failure{ExitCode::refused, "--user " + *options.user +
-                                              ": only root may act on another user's enrolment"};
+        return failure(ExitCode::refused, "--user " + *options.user +
+                                              ": only root may act on another user's enrolment");
     return user_named(*options.user);
 }
 
@@ -42,26 +41,27 @@ ExitCode run(const Options& options) {
     // Never setuid or setgid: the whole design rests on users writing their
     // own files with their own rights, so a privileged copy stops here.
     if (::getuid() != ::geteuid() || ::getgid() != ::getegid())
-        return report({ExitCode::system,
-                       "totp-enroll is running setuid or setgid; it must never be installed "
-                       "that way (fix its mode with chmod u-s,g-s)"});
+        return report(failure(ExitCode::system,
+                              "totp-enroll is running setuid or setgid; it must never be installed "
+                              "that way (fix its mode with chmod u-s,g-s)"));
 
     if (options.action == Action::generate_host_key) return run_generate_host_key(options);
     if (options.action == Action::pin && options.all_users) return run_pin_all(options);
     if (options.action == Action::list) return run_list(options);
 
     auto user = target_user(options);
-    if (auto* failure = std::get_if<Failure>(&user)) return report(*failure);
-    TargetUser& who = std::get<TargetUser>(user);
+    if (!user) return report(user.error());
+    TargetUser& who = *user;
 
     std::string path;
     if (options.file) {
         path = *options.file;
     } else {
         if (who.home.empty() || who.home[0] != '/')
-            return report({ExitCode::system,
-                           "user " + who.name +
-                               " has no home directory in the password database; use --file"});
+            return report(
+                failure(ExitCode::system,
+                        "user " + who.name +
+                            " has no home directory in the password database; use --file"));
         path = default_secret_path(who);
     }
     const Context context{options, who, SecretStore(path, who, options.owner),

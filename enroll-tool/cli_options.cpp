@@ -19,8 +19,8 @@ namespace {
 using pam_totp::Algorithm;
 using pam_totp::OtpType;
 
-Failure usage(std::string message) {
-    return Failure{ExitCode::usage, message + "\nTry 'totp-enroll --help' for more information."};
+Error usage(std::string message) {
+    return failure(ExitCode::usage, message + "\nTry 'totp-enroll --help' for more information.");
 }
 
 // A decimal number in [low, high]; no sign, no junk.
@@ -37,15 +37,15 @@ std::optional<int> parse_int(std::string_view text, int low, int high) {
 // Issuer and label end up in the otpauth:// label "ISSUER:ACCOUNT", where a
 // colon would move the split, and in the app's list, where control
 // characters have no business.
-std::optional<std::string> check_display_text(std::string_view flag, std::string_view value) {
-    if (value.empty()) return std::string(flag) + " must not be empty";
-    if (value.size() > 64) return std::string(flag) + " is longer than 64 bytes";
+Status check_display_text(std::string_view flag, std::string_view value) {
+    if (value.empty()) return usage(std::string(flag) + " must not be empty");
+    if (value.size() > 64) return usage(std::string(flag) + " is longer than 64 bytes");
     if (value.find(':') != std::string_view::npos)
-        return std::string(flag) + " must not contain ':' (it separates issuer and account)";
+        return usage(std::string(flag) + " must not contain ':' (it separates issuer and account)");
     if (std::any_of(value.begin(), value.end(),
                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
-        return std::string(flag) + " must not contain control characters";
-    return std::nullopt;
+        return usage(std::string(flag) + " must not contain control characters");
+    return {};
 }
 
 struct Spec {
@@ -88,29 +88,28 @@ std::string_view action_flag(Action action) {
 }
 
 // --all picks the users itself: only with --pin, never with one user or file.
-std::optional<Failure> check_all_users(const Options& options,
-                                       const std::set<std::string_view>& seen) {
-    if (!options.all_users) return std::nullopt;
+Status check_all_users(const Options& options, const std::set<std::string_view>& seen) {
+    if (!options.all_users) return {};
     if (options.action != Action::pin) return usage("--all is used with --pin only");
     for (std::string_view flag : {"--user", "--file"})
         if (seen.count(flag)) return usage(std::string(flag) + " cannot be used with --all");
-    return std::nullopt;
+    return {};
 }
 
 // --owner shapes a file root writes for a user, at a path outside the home
 // (the module's secret_owner=root refuses %h).
-std::optional<Failure> check_owner(const Options& options, const std::set<std::string_view>& seen) {
-    if (!seen.count("--owner")) return std::nullopt;
+Status check_owner(const Options& options, const std::set<std::string_view>& seen) {
+    if (!seen.count("--owner")) return {};
     if (options.action != Action::enroll && options.action != Action::import)
         return usage("--owner cannot be used with " + std::string(action_flag(options.action)));
     if (options.owner == FileOwner::root && (!options.user || !options.file))
         return usage("--owner root needs --user NAME and --file PATH");
-    return std::nullopt;
+    return {};
 }
 
 }  // namespace
 
-std::variant<Options, Failure> parse_options(int argc, const char* const* argv) {
+Result<Options> parse_options(int argc, const char* const* argv) {
     Options options;
     options.keydir = pam_totp::kDefaultKeyDir;
     // The module's own default for statedir=, so both name the same records.
@@ -151,12 +150,12 @@ std::variant<Options, Failure> parse_options(int argc, const char* const* argv) 
             return usage(std::string(name) + " takes no value");
         }
 
-        auto set_action = [&](Action a) -> std::optional<Failure> {
+        auto set_action = [&](Action a) -> Status {
             if (action)
                 return usage(std::string(action_flag(*action)) + " and " + std::string(name) +
                              " cannot be combined");
             action = a;
-            return std::nullopt;
+            return {};
         };
 
         if (name == "--help") {
@@ -167,24 +166,24 @@ std::variant<Options, Failure> parse_options(int argc, const char* const* argv) 
             options.action = Action::version;
             return options;
         }
-        std::optional<Failure> failure;
+        Status status;
         if (name == "--import") {
-            failure = set_action(Action::import);
+            status = set_action(Action::import);
             options.import_file = value;
         } else if (name == "--status") {
-            failure = set_action(Action::status);
+            status = set_action(Action::status);
         } else if (name == "--list") {
-            failure = set_action(Action::list);
+            status = set_action(Action::list);
         } else if (name == "--json") {
             options.json = true;
         } else if (name == "--remove") {
-            failure = set_action(Action::remove);
+            status = set_action(Action::remove);
         } else if (name == "--pin") {
-            failure = set_action(Action::pin);
+            status = set_action(Action::pin);
         } else if (name == "--unlock") {
-            failure = set_action(Action::unlock);
+            status = set_action(Action::unlock);
         } else if (name == "--generate-host-key") {
-            failure = set_action(Action::generate_host_key);
+            status = set_action(Action::generate_host_key);
         } else if (name == "--force") {
             options.force = true;
         } else if (name == "--all") {
@@ -202,7 +201,7 @@ std::variant<Options, Failure> parse_options(int argc, const char* const* argv) 
                 return usage("--owner must be user or root, not '" + value + "'");
             options.owner = value == "root" ? FileOwner::root : FileOwner::user;
         } else if (name == "--issuer" || name == "--label") {
-            if (auto problem = check_display_text(name, value)) return usage(*problem);
+            if (auto checked = check_display_text(name, value); !checked) return checked.error();
             (name == "--issuer" ? options.issuer : options.label) = value;
         } else if (name == "--digits") {
             auto digits = parse_int(value, pam_totp::kMinDigits, pam_totp::kMaxDigits);
@@ -234,7 +233,7 @@ std::variant<Options, Failure> parse_options(int argc, const char* const* argv) 
             else
                 return usage("--qr must be utf8, ansi or none, not '" + value + "'");
         }
-        if (failure) return *failure;
+        if (!status) return status.error();
     }
 
     options.action = action.value_or(Action::enroll);
@@ -262,8 +261,8 @@ std::variant<Options, Failure> parse_options(int argc, const char* const* argv) 
     }
     if ((options.action == Action::status || options.action == Action::unlock) && options.force)
         return usage("--force cannot be used with " + std::string(action_flag(options.action)));
-    if (auto failure = check_all_users(options, seen)) return *failure;
-    if (auto failure = check_owner(options, seen)) return *failure;
+    if (auto status = check_all_users(options, seen); !status) return status.error();
+    if (auto status = check_owner(options, seen); !status) return status.error();
     if (options.otp.type == OtpType::hotp && seen.count("--period"))
         return usage("--period cannot be used with --hotp (HOTP codes have no time step)");
     return options;

@@ -3,7 +3,6 @@
 
 #include <optional>
 #include <string>
-#include <variant>
 
 #include "core/otp.h"
 #include "exit_codes.h"
@@ -48,7 +47,7 @@ struct Options {
 // Parses argv; a Failure (always ExitCode::usage) names the offending
 // argument. Combinations that make no sense (e.g. --digits with --status)
 // are refused here rather than silently ignored.
-std::variant<Options, Failure> parse_options(int argc, const char* const* argv);
+Result<Options> parse_options(int argc, const char* const* argv);
 
 std::string help_text();
 std::string version_text();

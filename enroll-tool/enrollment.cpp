@@ -48,7 +48,7 @@ std::string describe(const pam_totp::OtpParams& otp) {
 pam_totp::Status show_secret(const Context& context, const pam_totp::SecretBytes& uri,
                              const SecretBytes& key) {
     auto qr = render_qr(uri.view(), context.options.qr);
-    if (!qr) return pam_totp::Error{qr.error() + " (try --qr=none)"};
+    if (!qr) return pam_totp::Error{qr.error().message + " (try --qr=none)"};
     std::string grouped_text = pam_totp::base32_grouped(key.span());
     const pam_totp::SecretBytes grouped = pam_totp::SecretBytes::take(grouped_text);
 
@@ -68,7 +68,6 @@ pam_totp::Status show_secret(const Context& context, const pam_totp::SecretBytes
 }
 
 struct Confirmation {
-    std::optional<Failure> failure;
     std::uint64_t counter = 0;  // the matched TOTP step or HOTP counter
     std::string clock_note;     // TOTP: the phone's clock is off ("" when it is not)
 };
@@ -85,24 +84,15 @@ std::string wrong_totp_code(const pam_totp::OtpParams& otp, const SecretBytes& k
            ".\nSet the phone to automatic time, then type the code it shows.";
 }
 
-Confirmation confirm_code(const pam_totp::OtpParams& otp, const SecretBytes& key) {
+Result<Confirmation> confirm_code(const pam_totp::OtpParams& otp, const SecretBytes& key) {
     const std::string prompt =
         "Enter the " + std::to_string(otp.digits) + "-digit code the app shows: ";
     for (int attempt = 1; attempt <= kConfirmationTries; ++attempt) {
         const auto shown = static_cast<std::int64_t>(std::time(nullptr));
-        LineRead typed = read_line(prompt, pam_totp::kMaxTypedLength);
+        const auto typed = read_line(prompt, pam_totp::kMaxTypedLength);
         const auto answered = static_cast<std::int64_t>(std::time(nullptr));
-        switch (typed.status) {
-            case ReadStatus::ok:
-                break;
-            case ReadStatus::end_of_input:
-                return {Failure{ExitCode::refused, "no code entered; nothing was saved"}};
-            case ReadStatus::interrupted:
-                return {Failure{ExitCode::refused, "interrupted; nothing was saved"}};
-            case ReadStatus::error:
-                return {Failure{ExitCode::system, typed.error}};
-        }
-        const SecretBytes code = pam_totp::normalize_typed_code(typed.line.view());
+        if (!typed) return Error{typed.error().message + "; nothing was saved", typed.error().code};
+        const SecretBytes code = pam_totp::normalize_typed_code(typed->view());
         const int left = kConfirmationTries - attempt;
         std::string complaint;
         if (!pam_totp::looks_like_code(code.view(), otp.digits)) {
@@ -114,7 +104,7 @@ Confirmation confirm_code(const pam_totp::OtpParams& otp, const SecretBytes& key
                     : pam_totp::verify_hotp(key.span(), otp, 0, kConfirmationLookAhead,
                                             code.view());
             if (result.verdict == pam_totp::Verdict::accepted) {
-                if (otp.type == OtpType::hotp) return {std::nullopt, result.counter, ""};
+                if (otp.type == OtpType::hotp) return Confirmation{result.counter, ""};
                 // Accepted inside the window; the wider search only says how
                 // far the phone's clock is off.
                 const auto offset =
@@ -123,7 +113,7 @@ Confirmation confirm_code(const pam_totp::OtpParams& otp, const SecretBytes& key
                 if (offset && *offset != 0)
                     note = "Your phone's clock is " + describe_clock_offset(*offset) +
                            "; codes still work,\nbut set it to automatic time.\n";
-                return {std::nullopt, result.counter, note};
+                return Confirmation{result.counter, note};
             }
             complaint = otp.type == OtpType::totp
                             ? wrong_totp_code(otp, key, shown, answered, code.view())
@@ -135,8 +125,8 @@ Confirmation confirm_code(const pam_totp::OtpParams& otp, const SecretBytes& key
         else
             write_stderr(complaint + "\n");
     }
-    return {Failure{ExitCode::refused, "no right code after " + std::to_string(kConfirmationTries) +
-                                           " tries; nothing was saved"}};
+    return failure(ExitCode::refused, "no right code after " + std::to_string(kConfirmationTries) +
+                                          " tries; nothing was saved");
 }
 
 }  // namespace
@@ -145,13 +135,14 @@ ExitCode run_enrollment(const Context& context) {
     const Options& options = context.options;
     // Everything that can fail without the user comes first: nobody should
     // add an account to their app for a secret that is then never saved.
-    if (auto failure = refuse_if_admin_managed(context)) return report(*failure);
+    if (auto status = refuse_if_admin_managed(context); !status) return report(status.error());
     auto host = pam_totp::load_host_public_key(context.host_public_key_path);
-    if (!host) return report({ExitCode::system, host.error()});
-    if (auto failure = context.store.check_can_write(options.force)) return report(*failure);
+    if (!host) return report(host.error());
+    if (auto status = context.store.check_can_write(options.force); !status)
+        return report(status.error());
     auto writer = EnrolmentWriter::prepare(context, *host);
-    if (auto* failure = std::get_if<Failure>(&writer)) return report(*failure);
-    const EnrolmentWriter& saver = std::get<EnrolmentWriter>(writer);
+    if (!writer) return report(writer.error());
+    const EnrolmentWriter& saver = *writer;
 
     const SecretBytes key = SecretBytes::random(pam_totp::kDefaultKeySize);
     const std::string host_label = host_name();
@@ -161,11 +152,11 @@ ExitCode run_enrollment(const Context& context) {
     fields.otp = options.otp;
     fields.counter = 0;
     const pam_totp::SecretBytes uri = build_otpauth_uri(fields, key.span());
-    if (auto status = show_secret(context, uri, key); !status)
-        return report({ExitCode::system, status.error()});
+    if (auto status = show_secret(context, uri, key); !status) return report(status.error());
 
-    const Confirmation confirmation = confirm_code(options.otp, key);
-    if (confirmation.failure) return report(*confirmation.failure);
+    const auto confirmed = confirm_code(options.otp, key);
+    if (!confirmed) return report(confirmed.error());
+    const Confirmation& confirmation = *confirmed;
 
     // HOTP: the code just typed is used up; the module starts after it.
     pam_totp::SecretHeader header =
@@ -178,7 +169,7 @@ ExitCode run_enrollment(const Context& context) {
     pam_totp::SecretPayload payload{SecretBytes(key.span()),
                                     pam_totp::make_recovery_codes(recovery)};
     auto saved = saver.save(header, payload);
-    if (auto* failure = std::get_if<Failure>(&saved)) return report(*failure);
+    if (!saved) return report(saved.error());
 
     auto done = pam_totp::SecretBytes::with_capacity(2048);
     done.append("Code accepted. Saved " + context.store.path() + " for user " + context.user.name +
@@ -187,7 +178,7 @@ ExitCode run_enrollment(const Context& context) {
     if (header.otp.type == pam_totp::OtpType::totp)
         done.append(
             "The code you just typed is used up: log in with the next one your app shows.\n");
-    done.append(std::get<SavedEnrolment>(saved).note);
+    done.append(saved->note);
     done.append("\n");
     append_recovery_codes(done, recovery);
     if (const std::string notice = saver.closing_notice(); !notice.empty()) {
@@ -195,10 +186,10 @@ ExitCode run_enrollment(const Context& context) {
         done.append(notice);
     }
     if (auto status = write_stdout(done.view()); !status)
-        return report({ExitCode::system, status.error() +
-                                             " (the enrolment was saved, but the recovery codes "
-                                             "could not be shown; run totp-enroll --force again)"});
-    if (const auto& late = std::get<SavedEnrolment>(saved).pin_failure) return report(*late);
+        return report(Error{status.error().message +
+                            " (the enrolment was saved, but the recovery codes could not be "
+                            "shown; run totp-enroll --force again)"});
+    if (!saved->pinning) return report(saved->pinning.error());
     return ExitCode::ok;
 }
 

@@ -7,7 +7,6 @@
 
 #include <optional>
 #include <string>
-#include <variant>
 
 #include "context.h"
 #include "core/host_key.h"
@@ -20,7 +19,7 @@ struct SavedEnrolment {
     std::string note;  // what to tell the person running the tool
     // The file is saved, but pinning it failed: report it after the
     // recovery codes are shown (the file carries root's tag meanwhile).
-    std::optional<Failure> pin_failure;
+    Status pinning;
 };
 
 class EnrolmentWriter {
@@ -28,15 +27,15 @@ class EnrolmentWriter {
     // Checks up front what could fail after the user has scanned a QR code:
     // for root's write, the host private key (matching host.pub) and the
     // user's record (its directory, and its uid binding).
-    static std::variant<EnrolmentWriter, Failure> prepare(const Context& context,
-                                                          const pam_totp::HostPublicKey& host);
+    static Result<EnrolmentWriter> prepare(const Context& context,
+                                           const pam_totp::HostPublicKey& host);
 
     bool is_roots_write() const { return private_key_.has_value(); }
 
     // Seals, tags (root's write), writes the file and pins it (root's
-    // write). A Failure means nothing was saved.
-    std::variant<SavedEnrolment, Failure> save(pam_totp::SecretHeader header,
-                                               const pam_totp::SecretPayload& payload) const;
+    // write). An error means nothing was saved.
+    Result<SavedEnrolment> save(pam_totp::SecretHeader header,
+                                const pam_totp::SecretPayload& payload) const;
 
     // The last thing to tell a user who replaced their own enrolment
     // (--force): the module keeps the old authenticator until they switch
@@ -46,8 +45,8 @@ class EnrolmentWriter {
   private:
     EnrolmentWriter(const Context& context, const pam_totp::HostPublicKey& host)
         : context_(context), host_(host) {}
-    std::variant<std::string, Failure> tagged(const std::string& text) const;
-    std::variant<std::string, Failure> pin(const std::string& text) const;
+    Result<std::string> tagged(const std::string& text) const;
+    Result<std::string> pin(const std::string& text) const;
 
     const Context& context_;
     pam_totp::HostPublicKey host_;

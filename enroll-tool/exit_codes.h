@@ -1,7 +1,10 @@
-// The exit statuses totp-enroll(1) documents, and a failure that carries one.
+// The exit statuses totp-enroll(1) documents, and the failures that carry one.
 #pragma once
 
 #include <string>
+#include <utility>
+
+#include "core/result.h"
 
 namespace totp_enroll {
 
@@ -16,9 +19,19 @@ enum class ExitCode : int {
     damaged_record = 1,
 };
 
-struct Failure {
-    ExitCode code = ExitCode::system;
-    std::string message;  // names the file and the cause
-};
+// totp-enroll's failures are the project's one Error (core/result.h), whose
+// code is the exit status the tool ends with.
+using pam_totp::Error;
+using pam_totp::Result;
+using pam_totp::Status;
+
+inline Error failure(ExitCode code, std::string message) {
+    return Error{std::move(message), static_cast<int>(code)};
+}
+
+// An error from the core carries no status: it is a system failure.
+inline ExitCode exit_code(const Error& error) {
+    return error.code == 0 ? ExitCode::system : static_cast<ExitCode>(error.code);
+}
 
 }  // namespace totp_enroll

@@ -96,20 +96,20 @@ bool root_controls_directory(const std::string& dir) {
     return walk(dir, 0);
 }
 
-std::variant<FsIdentity, Failure> FsIdentity::become(const TargetUser& user) {
+Result<FsIdentity> FsIdentity::become(const TargetUser& user) {
     FsIdentity identity(static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1))),
                         static_cast<gid_t>(::setfsgid(static_cast<gid_t>(-1))), current_groups());
     const std::vector<gid_t> groups = groups_of(user);
     if (::setgroups(groups.size(), groups.data()) != 0)
-        return Failure{ExitCode::system,
-                       "cannot take the groups of user " + user.name + ": " + std::strerror(errno)};
+        return failure(ExitCode::system,
+                       "cannot take the groups of user " + user.name + ": " + std::strerror(errno));
     // setfsuid/setfsgid report no errors; asking again tells whether they took.
     ::setfsgid(user.gid);
     ::setfsuid(user.uid);
     if (static_cast<gid_t>(::setfsgid(static_cast<gid_t>(-1))) != user.gid ||
         static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1))) != user.uid)
-        return Failure{ExitCode::system,
-                       "cannot take the file-system identity of user " + user.name};
+        return failure(ExitCode::system,
+                       "cannot take the file-system identity of user " + user.name);
     return identity;
 }
 
@@ -131,23 +131,22 @@ FsIdentity::~FsIdentity() {
     }
 }
 
-std::variant<std::optional<FsIdentity>, Failure> identity_for(const TargetUser& owner,
-                                                              const std::string& path,
-                                                              Access access) {
+Result<std::optional<FsIdentity>> identity_for(const TargetUser& owner, const std::string& path,
+                                               Access access) {
     if (::geteuid() != 0) return std::optional<FsIdentity>();
     const std::string dir = pam_totp::parent_directory(path);
     if (root_controls_directory(dir)) return std::optional<FsIdentity>();
     if (owner.uid == 0) {
         if (access == Access::read) return std::optional<FsIdentity>();
-        return Failure{ExitCode::system,
+        return failure(ExitCode::system,
                        dir +
                            ": not controlled by root alone (it or a directory above it belongs to "
                            "another user or is writable by others); root does not write "
-                           "there. Use --user NAME to act as that directory's user"};
+                           "there. Use --user NAME to act as that directory's user");
     }
     auto identity = FsIdentity::become(owner);
-    if (auto* failure = std::get_if<Failure>(&identity)) return *failure;
-    return std::optional<FsIdentity>(std::move(std::get<FsIdentity>(identity)));
+    if (!identity) return identity.error();
+    return std::optional<FsIdentity>(std::move(*identity));
 }
 
 }  // namespace totp_enroll

@@ -8,7 +8,6 @@
 
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "exit_codes.h"
@@ -29,7 +28,7 @@ bool root_controls_directory(const std::string& dir);
 // process cannot safely continue and exits with status 3.
 class FsIdentity {
   public:
-    static std::variant<FsIdentity, Failure> become(const TargetUser& user);
+    static Result<FsIdentity> become(const TargetUser& user);
     FsIdentity(FsIdentity&& other) noexcept;
     FsIdentity& operator=(FsIdentity&&) = delete;
     FsIdentity(const FsIdentity&) = delete;
@@ -53,8 +52,7 @@ enum class Access { read, write };
 // its own file into a directory someone else controls is refused (a user's
 // symlink or rename there must never steer root); everyone else simply acts
 // as themselves (nullopt).
-std::variant<std::optional<FsIdentity>, Failure> identity_for(const TargetUser& owner,
-                                                              const std::string& path,
-                                                              Access access);
+Result<std::optional<FsIdentity>> identity_for(const TargetUser& owner, const std::string& path,
+                                               Access access);
 
 }  // namespace totp_enroll

@@ -62,7 +62,8 @@ pam_totp::Result<GoogleAuthenticatorFile> parse_google_authenticator(std::string
         if (number == 1) {
             auto key = pam_totp::base32_decode(line);
             if (!key)
-                return Error{at_line(1, "the secret is not valid base32 (" + key.error() + ")")};
+                return Error{
+                    at_line(1, "the secret is not valid base32 (" + key.error().message + ")")};
             if (key->size() < pam_totp::kMinKeySize || key->size() > pam_totp::kMaxKeySize)
                 return Error{at_line(1, "the secret is " + std::to_string(key->size()) +
                                             " bytes long; pam_totp takes 10 to 64")};

@@ -22,18 +22,19 @@ bool exists(const std::string& path) {
 ExitCode run_generate_host_key(const Options& options) {
     const std::string& dir = options.keydir;
     if (::getuid() != 0 || ::geteuid() != 0)
-        return report({ExitCode::refused, "only root can create the host key (in " + dir + ")"});
+        return report(
+            failure(ExitCode::refused, "only root can create the host key (in " + dir + ")"));
 
     const std::string private_path = dir + "/" + pam_totp::kPrivateKeyName;
     const std::string public_path = dir + "/" + pam_totp::kPublicKeyName;
     const bool had_key = exists(private_path) || exists(public_path);
     if (had_key && !options.force) {
         const std::string existing = exists(private_path) ? private_path : public_path;
-        return report(
-            {ExitCode::refused,
-             existing +
-                 " already exists. A new host key makes every existing secret file "
-                 "unreadable (every user must enrol again); use --force if that is what you want"});
+        return report(failure(
+            ExitCode::refused,
+            existing +
+                " already exists. A new host key makes every existing secret file "
+                "unreadable (every user must enrol again); use --force if that is what you want"));
     }
     if (had_key) {
         auto old = pam_totp::load_host_public_key(public_path);
@@ -43,14 +44,17 @@ ExitCode run_generate_host_key(const Options& options) {
     }
     // Debian's postinst creates /etc/pam_totp; a source install may not have it.
     if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
-        return report({ExitCode::system, "cannot create " + pam_totp::errno_message(dir, errno)});
+        return report(
+            failure(ExitCode::system, "cannot create " + pam_totp::errno_message(dir, errno)));
 
     auto key = pam_totp::write_new_host_key_pair(dir, options.force);
-    if (!key) return report({ExitCode::system, "cannot write the host key: " + key.error()});
+    if (!key)
+        return report(
+            failure(ExitCode::system, "cannot write the host key: " + key.error().message));
     if (auto status = write_stdout("Created " + private_path + " (0600) and " + public_path +
                                    " (0644), key-id " + key->key_id() + ".\n");
         !status)
-        return report({ExitCode::system, status.error()});
+        return report(status.error());
     return ExitCode::ok;
 }
 

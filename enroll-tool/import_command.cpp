@@ -16,20 +16,20 @@ namespace {
 // google-authenticator keeps it at most 1 KiB; some slack for hand edits.
 constexpr std::size_t kMaxImportSize = 4096;
 
-std::variant<pam_totp::SecretBytes, Failure> read_import_file(const Context& context) {
+Result<pam_totp::SecretBytes> read_import_file(const Context& context) {
     const std::string& path = *context.options.import_file;
     // The file sits in the user's home: read it as the user, like the module
     // reads secret files.
     auto identity = identity_for(context.user, path, Access::read);
-    if (auto* failure = std::get_if<Failure>(&identity)) return *failure;
+    if (!identity) return identity.error();
     // Not writable by others: whoever could write it could have planted a
     // secret of their own.
     auto bytes = pam_totp::read_checked_file(path, {.owner = context.user.uid,
                                                     .allow_root = true,
                                                     .forbidden_mode = 0022,
                                                     .max_size = kMaxImportSize});
-    if (!bytes) return Failure{ExitCode::system, "cannot import " + bytes.error()};
-    if (!*bytes) return Failure{ExitCode::system, "cannot import " + path + ": no such file"};
+    if (!bytes) return failure(ExitCode::system, "cannot import " + bytes.error().message);
+    if (!*bytes) return failure(ExitCode::system, "cannot import " + path + ": no such file");
     return std::move(**bytes);
 }
 
@@ -38,19 +38,21 @@ std::variant<pam_totp::SecretBytes, Failure> read_import_file(const Context& con
 ExitCode run_import(const Context& context) {
     const Options& options = context.options;
     const std::string& import_path = *options.import_file;
-    if (auto failure = refuse_if_admin_managed(context)) return report(*failure);
+    if (auto status = refuse_if_admin_managed(context); !status) return report(status.error());
     auto host = pam_totp::load_host_public_key(context.host_public_key_path);
-    if (!host) return report({ExitCode::system, host.error()});
-    if (auto failure = context.store.check_can_write(options.force)) return report(*failure);
+    if (!host) return report(host.error());
+    if (auto status = context.store.check_can_write(options.force); !status)
+        return report(status.error());
     auto writer = EnrolmentWriter::prepare(context, *host);
-    if (auto* failure = std::get_if<Failure>(&writer)) return report(*failure);
-    const EnrolmentWriter& saver = std::get<EnrolmentWriter>(writer);
+    if (!writer) return report(writer.error());
+    const EnrolmentWriter& saver = *writer;
 
     auto text = read_import_file(context);
-    if (auto* failure = std::get_if<Failure>(&text)) return report(*failure);
-    auto parsed = parse_google_authenticator(std::get<pam_totp::SecretBytes>(text).view());
+    if (!text) return report(text.error());
+    auto parsed = parse_google_authenticator(text->view());
     if (!parsed)
-        return report({ExitCode::system, "cannot import " + import_path + ": " + parsed.error()});
+        return report(failure(ExitCode::system,
+                              "cannot import " + import_path + ": " + parsed.error().message));
     GoogleAuthenticatorFile& imported = *parsed;
 
     // No confirmation code: the app already has this secret, and an
@@ -60,7 +62,7 @@ ExitCode run_import(const Context& context) {
     pam_totp::SecretPayload payload{std::move(imported.key),
                                     pam_totp::make_recovery_codes(imported.scratch_codes)};
     auto saved = saver.save(header, payload);
-    if (auto* failure = std::get_if<Failure>(&saved)) return report(*failure);
+    if (!saved) return report(saved.error());
 
     std::string out = "Imported " + import_path + " into " + context.store.path() + " for user " +
                       context.user.name + " (sealed to host key " + header.key_id + "): ";
@@ -68,7 +70,7 @@ ExitCode run_import(const Context& context) {
         out += "TOTP, SHA1, 6 digits, every " + std::to_string(imported.otp.period) + " s";
     else
         out += "HOTP, SHA1, 6 digits, next counter " + std::to_string(imported.counter);
-    out += ".\n" + std::get<SavedEnrolment>(saved).note;
+    out += ".\n" + saved->note;
     if (imported.scratch_codes.empty())
         out +=
             "The file had no scratch codes, so there are no recovery codes; run totp-enroll\n"
@@ -86,8 +88,8 @@ ExitCode run_import(const Context& context) {
            "logins with pam_totp work, for example: rm " +
            import_path + "\n";
     if (const std::string notice = saver.closing_notice(); !notice.empty()) out += "\n" + notice;
-    if (auto status = write_stdout(out); !status) return report({ExitCode::system, status.error()});
-    if (const auto& late = std::get<SavedEnrolment>(saved).pin_failure) return report(*late);
+    if (auto status = write_stdout(out); !status) return report(status.error());
+    if (!saved->pinning) return report(saved->pinning.error());
     return ExitCode::ok;
 }
 

@@ -11,7 +11,6 @@
 #include <ctime>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "core/secret_file.h"
@@ -30,8 +29,8 @@ struct Row {
     std::string user;
     std::optional<std::int64_t> uid;
     bool pinned = false;
-    std::optional<std::string> type;         // of the pinned file: "totp", "hotp"
-    std::optional<std::int64_t> created;     // the pinned file's header
+    std::optional<std::string> type;      // of the pinned file: "totp", "hotp"
+    std::optional<std::int64_t> created;  // the pinned file's header
     std::optional<std::int64_t> last_login;
     std::int64_t failures = 0;
     std::optional<std::int64_t> locked_until;  // only while the lock holds
@@ -41,14 +40,14 @@ struct Row {
 
 // The names in the directory that may be records: what the record store
 // accepts as a name (no ".decoy", no dot files), never a symbolic link.
-std::variant<std::vector<std::string>, Failure> record_names(const std::string& dir) {
+Result<std::vector<std::string>> record_names(const std::string& dir) {
     if (auto status = pam_totp::check_state_directory(dir); !status)
-        return Failure{ExitCode::system, "record: " + status.error() +
-                                             " (--statedir must name the module's statedir=)"};
+        return failure(ExitCode::system, "record: " + status.error().message +
+                                             " (--statedir must name the module's statedir=)");
     pam_totp::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) return Failure{ExitCode::system, dir + ": " + std::strerror(errno)};
+    if (!fd) return failure(ExitCode::system, dir + ": " + std::strerror(errno));
     DIR* stream = ::fdopendir(fd.get());
-    if (!stream) return Failure{ExitCode::system, dir + ": " + std::strerror(errno)};
+    if (!stream) return failure(ExitCode::system, dir + ": " + std::strerror(errno));
     const int dir_fd = fd.release();  // closedir closes it
     std::vector<std::string> names;
     int error = 0;
@@ -70,7 +69,7 @@ std::variant<std::vector<std::string>, Failure> record_names(const std::string& 
         names.push_back(name);
     }
     ::closedir(stream);
-    if (error != 0) return Failure{ExitCode::system, dir + ": " + std::strerror(error)};
+    if (error != 0) return failure(ExitCode::system, dir + ": " + std::strerror(error));
     std::sort(names.begin(), names.end());
     return names;
 }
@@ -86,7 +85,7 @@ Row damaged(const std::string& user, std::string why) {
 // record went away in the meantime.
 std::optional<Row> read_row(const std::string& dir, const std::string& user, std::int64_t now) {
     auto opened = pam_totp::LockedStateFile::open_existing(dir, user);
-    if (!opened) return damaged(user, opened.error());
+    if (!opened) return damaged(user, opened.error().message);
     if (!*opened) return std::nullopt;
     const pam_totp::LockedStateFile& record = **opened;
     const pam_totp::UserState& state = record.state();
@@ -100,11 +99,11 @@ std::optional<Row> read_row(const std::string& dir, const std::string& user, std
     if (state.pin.present) {
         // Only the header: nothing is unsealed, no key is needed.
         auto bytes = record.pinned_file();
-        if (!bytes) return damaged(user, bytes.error());
+        if (!bytes) return damaged(user, bytes.error().message);
         auto parsed = pam_totp::parse_secret_file(*bytes);
         if (!parsed)
-            return damaged(user,
-                           record.path() + ": the pinned file is not valid: " + parsed.error());
+            return damaged(
+                user, record.path() + ": the pinned file is not valid: " + parsed.error().message);
         row.pinned = true;
         row.type = std::string(pam_totp::otp_type_name(parsed->header.otp.type));
         row.created = parsed->header.created;
@@ -198,14 +197,14 @@ std::string as_json(const std::vector<Row>& rows) {
 ExitCode run_list(const Options& options) {
     // Checked against the real uid, like every root-only action.
     if (::getuid() != 0)
-        return report({ExitCode::refused,
-                       "only root can list the records (the module's records are root's)"});
+        return report(failure(ExitCode::refused,
+                              "only root can list the records (the module's records are root's)"));
     auto names = record_names(options.statedir);
-    if (auto* failure = std::get_if<Failure>(&names)) return report(*failure);
+    if (!names) return report(names.error());
     const auto now = static_cast<std::int64_t>(std::time(nullptr));
     std::vector<Row> rows;
     bool any_damaged = false;
-    for (const std::string& user : std::get<std::vector<std::string>>(names)) {
+    for (const std::string& user : *names) {
         auto row = read_row(options.statedir, user, now);
         if (!row) continue;
         any_damaged |= row->damaged.has_value();
@@ -218,7 +217,7 @@ ExitCode run_list(const Options& options) {
         out = options.statedir + ": no records\n";
     else
         out = as_text(rows);
-    if (auto status = write_stdout(out); !status) return report({ExitCode::system, status.error()});
+    if (auto status = write_stdout(out); !status) return report(status.error());
     return any_damaged ? ExitCode::damaged_record : ExitCode::ok;
 }
 

@@ -3,7 +3,6 @@
 
 #include <exception>
 #include <string>
-#include <variant>
 
 #include "app.h"
 #include "cli_options.h"
@@ -16,9 +15,8 @@ int main(int argc, char** argv) {
     ::signal(SIGPIPE, SIG_IGN);
     try {
         auto parsed = parse_options(argc, argv);
-        if (auto* failure = std::get_if<Failure>(&parsed))
-            return static_cast<int>(report(*failure));
-        return static_cast<int>(run(std::get<Options>(parsed)));
+        if (!parsed) return static_cast<int>(report(parsed.error()));
+        return static_cast<int>(run(*parsed));
     } catch (const std::exception& e) {
         write_stderr(std::string("totp-enroll: internal error: ") + e.what() + "\n");
     } catch (...) {

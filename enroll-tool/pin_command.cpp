@@ -1,6 +1,7 @@
 #include "pin_command.h"
 
 #include <ctime>
+#include <variant>
 
 #include "core/host_key_files.h"
 #include "core/record_admin.h"
@@ -41,14 +42,13 @@ struct UserFile {
 std::variant<UserFile, Outcome> read_user_file(const SecretStore& store,
                                                const HostPrivateKey& key) {
     auto text = store.read();
-    if (auto* failure = std::get_if<Failure>(&text))
-        return outcome(Verdict::failed, failure->message);
-    auto& contents = std::get<std::optional<std::string>>(text);
+    if (!text) return outcome(Verdict::failed, text.error().message);
+    auto& contents = *text;
     if (!contents) return outcome(Verdict::no_file, "no secret file " + store.path());
     auto file = pam_totp::check_file_to_pin(*contents, store.owner().name, key);
     if (!file)
-        return outcome(Verdict::skipped,
-                       store.path() + " is not a valid enrolment on this host: " + file.error());
+        return outcome(Verdict::skipped, store.path() + " is not a valid enrolment on this host: " +
+                                             file.error().message);
     return UserFile{std::move(*contents), *file};
 }
 
@@ -99,30 +99,29 @@ Outcome pin_user(const Options& options, const SecretStore& store, const HostPri
     const TargetUser& user = store.owner();
 
     auto opened = open_record(options, user);
-    if (auto* failure = std::get_if<Failure>(&opened))
-        return outcome(Verdict::failed, failure->message);
-    LockedStateFile& record = std::get<LockedStateFile>(opened);
+    if (!opened) return outcome(Verdict::failed, opened.error().message);
+    LockedStateFile& record = *opened;
     const UserState before = record.state();
     if (auto status = pam_totp::check_record_uid(before, user.uid); !status)
         return outcome(mode == Mode::all_users ? Verdict::skipped : Verdict::refused,
-                       status.error());
+                       status.error().message);
     if (auto no = refusal(before, file.identity, mode, options.force)) return *no;
     const auto now = static_cast<std::int64_t>(std::time(nullptr));
     if (auto status = pam_totp::pin_file(record, file.bytes, file.identity, user.uid, now); !status)
-        return outcome(Verdict::failed, status.error());
+        return outcome(Verdict::failed, status.error().message);
     return outcome(Verdict::pinned, pinned_message(before, file.identity, record.path()));
 }
 
-std::variant<HostPrivateKey, Failure> load_key(const Options& options) {
+Result<HostPrivateKey> load_key(const Options& options) {
     auto key = pam_totp::load_host_private_key(options.keydir + "/" + pam_totp::kPrivateKeyName);
-    if (!key) return Failure{ExitCode::system, key.error()};
+    if (!key) return failure(ExitCode::system, key.error().message);
     return std::move(*key);
 }
 
-std::optional<Failure> require_root(const char* what) {
-    if (::getuid() == 0) return std::nullopt;
-    return Failure{ExitCode::refused,
-                   std::string("only root can ") + what + " (the module's records are root's)"};
+Status require_root(const char* what) {
+    if (::getuid() == 0) return {};
+    return failure(ExitCode::refused,
+                   std::string("only root can ") + what + " (the module's records are root's)");
 }
 
 ExitCode exit_code(Verdict verdict) {
@@ -159,39 +158,35 @@ std::string_view verdict_word(Verdict verdict) {
 }  // namespace
 
 ExitCode run_pin(const Context& context) {
-    if (auto failure = require_root("pin an enrolment")) return report(*failure);
+    if (auto status = require_root("pin an enrolment"); !status) return report(status.error());
     auto key = load_key(context.options);
-    if (auto* failure = std::get_if<Failure>(&key)) return report(*failure);
-    const Outcome result =
-        pin_user(context.options, context.store, std::get<HostPrivateKey>(key), Mode::one_user);
+    if (!key) return report(key.error());
+    const Outcome result = pin_user(context.options, context.store, *key, Mode::one_user);
     const std::string who = context.user.name + " (" + context.store.path() + "): ";
     if (exit_code(result.verdict) != ExitCode::ok)
-        return report({exit_code(result.verdict), who + result.message});
+        return report(failure(exit_code(result.verdict), who + result.message));
     const std::string line =
         who + std::string(verdict_word(result.verdict)) + ", " + result.message;
-    if (auto status = write_stdout(line + "\n"); !status)
-        return report({ExitCode::system, status.error()});
+    if (auto status = write_stdout(line + "\n"); !status) return report(status.error());
     return ExitCode::ok;
 }
 
 ExitCode run_pin_all(const Options& options) {
-    if (auto failure = require_root("pin enrolments")) return report(*failure);
+    if (auto status = require_root("pin enrolments"); !status) return report(status.error());
     auto key = load_key(options);
-    if (auto* failure = std::get_if<Failure>(&key)) return report(*failure);
+    if (!key) return report(key.error());
     bool failed = false;
     for (const TargetUser& user : every_user()) {
         if (user.home.empty() || user.home[0] != '/') continue;
         const SecretStore store(default_secret_path(user), user);
-        const Outcome result =
-            pin_user(options, store, std::get<HostPrivateKey>(key), Mode::all_users);
+        const Outcome result = pin_user(options, store, *key, Mode::all_users);
         // Users without a file are not enrolled: most entries are system
         // accounts, and a line each would bury the ones that matter.
         if (result.verdict == Verdict::no_file) continue;
         failed |= result.verdict == Verdict::failed;
         const std::string line = user.name + ": " + std::string(verdict_word(result.verdict)) +
                                  " (" + result.message + ")";
-        if (auto status = write_stdout(line + "\n"); !status)
-            return report({ExitCode::system, status.error()});
+        if (auto status = write_stdout(line + "\n"); !status) return report(status.error());
     }
     return failed ? ExitCode::system : ExitCode::ok;
 }

@@ -7,12 +7,12 @@
 namespace totp_enroll {
 namespace {
 
-Failure record_failure(const std::string& message) {
+Error record_failure(const std::string& message) {
     // The directory is the one thing the caller may have named wrongly.
     const bool directory = message.starts_with("state directory");
-    return Failure{
+    return failure(
         ExitCode::system,
-        "record: " + message + (directory ? " (--statedir must name the module's statedir=)" : "")};
+        "record: " + message + (directory ? " (--statedir must name the module's statedir=)" : ""));
 }
 
 }  // namespace
@@ -25,17 +25,16 @@ std::string record_path(const Options& options, const TargetUser& user) {
     return options.statedir + "/" + user.name;
 }
 
-std::variant<pam_totp::LockedStateFile, Failure> open_record(const Options& options,
-                                                             const TargetUser& user) {
+Result<pam_totp::LockedStateFile> open_record(const Options& options, const TargetUser& user) {
     auto record = pam_totp::LockedStateFile::open(options.statedir, user.name);
-    if (!record) return record_failure(record.error());
+    if (!record) return record_failure(record.error().message);
     return std::move(*record);
 }
 
-std::variant<std::optional<pam_totp::LockedStateFile>, Failure> open_existing_record(
-    const Options& options, const TargetUser& user) {
+Result<std::optional<pam_totp::LockedStateFile>> open_existing_record(const Options& options,
+                                                                      const TargetUser& user) {
     auto record = pam_totp::LockedStateFile::open_existing(options.statedir, user.name);
-    if (!record) return record_failure(record.error());
+    if (!record) return record_failure(record.error().message);
     return std::move(*record);
 }
 

@@ -6,7 +6,6 @@
 
 #include <optional>
 #include <string>
-#include <variant>
 
 #include "cli_options.h"
 #include "core/state_store.h"
@@ -22,12 +21,11 @@ bool includes_record(const Options& options);
 std::string record_path(const Options& options, const TargetUser& user);
 
 // Opens the record, creating it if there is none.
-std::variant<pam_totp::LockedStateFile, Failure> open_record(const Options& options,
-                                                             const TargetUser& user);
+Result<pam_totp::LockedStateFile> open_record(const Options& options, const TargetUser& user);
 
 // Opens the record if there is one (nullopt otherwise); creates nothing.
-std::variant<std::optional<pam_totp::LockedStateFile>, Failure> open_existing_record(
-    const Options& options, const TargetUser& user);
+Result<std::optional<pam_totp::LockedStateFile>> open_existing_record(const Options& options,
+                                                                      const TargetUser& user);
 
 // "0123...ef" for an enrollment-id.
 std::string id_text(const pam_totp::EnrollmentId& id);

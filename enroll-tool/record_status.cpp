@@ -71,16 +71,15 @@ std::string utc_time(std::int64_t seconds) {
 
 RecordStatus describe_record(const Context& context, const std::optional<std::string>& file) {
     auto opened = open_existing_record(context.options, context.user);
-    if (auto* failure = std::get_if<Failure>(&opened))
-        return {line("record", "cannot be read: " + failure->message), false};
-    const auto& record = std::get<std::optional<pam_totp::LockedStateFile>>(opened);
+    if (!opened) return {line("record", "cannot be read: " + opened.error().message), false};
+    const auto& record = *opened;
     if (!record)
         return {line("record", "none in " + context.options.statedir + " (nothing pinned yet)"),
                 false};
     const UserState& state = record->state();
     std::string out = line("record", record->path());
     if (auto status = pam_totp::check_record_uid(state, context.user.uid); !status)
-        out += line("", status.error());
+        out += line("", status.error().message);
     out += pin_lines(context, state, file) + lock_line(state);
     if (state.retired_count > 0)
         out += line("retired", std::to_string(state.retired_count) + " enrolment" +

@@ -16,37 +16,37 @@ struct FoundFile {
     std::optional<pam_totp::PinnedFile> identity;
 };
 
-std::variant<FoundFile, Failure> find_file(const Context& context) {
+Result<FoundFile> find_file(const Context& context) {
     const std::string& path = context.store.path();
     const bool force = context.options.force;
     // Only a pam_totp secret file is removed without --force: a mistyped
     // --file must not delete something else.
     auto text = context.store.read();
-    if (auto* failure = std::get_if<Failure>(&text)) {
+    if (!text) {
         if (!force)
-            return Failure{failure->code, failure->message + "; not removing it without --force"};
+            return Error{text.error().message + "; not removing it without --force",
+                         text.error().code};
         return FoundFile{true, std::nullopt};
     }
-    const auto& contents = std::get<std::optional<std::string>>(text);
+    const auto& contents = *text;
     if (!contents) return FoundFile{};
     if (auto parsed = pam_totp::parse_secret_file(*contents); !parsed && !force)
-        return Failure{ExitCode::system, path + ": not a pam_totp secret file (" + parsed.error() +
-                                             "); not removing it without --force"};
+        return failure(ExitCode::system, path + ": not a pam_totp secret file (" +
+                                             parsed.error().message +
+                                             "); not removing it without --force");
     return FoundFile{true, pam_totp::identify_file(*contents)};
 }
 
 // The record to retire into: the existing one, or a new one when there is
 // a file to retire; nullopt when there is neither.
-std::variant<std::optional<pam_totp::LockedStateFile>, Failure> record_for(const Context& context,
-                                                                           bool file_exists) {
+Result<std::optional<pam_totp::LockedStateFile>> record_for(const Context& context,
+                                                            bool file_exists) {
     auto existing = open_existing_record(context.options, context.user);
-    if (auto* failure = std::get_if<Failure>(&existing)) return *failure;
-    if (std::get<std::optional<pam_totp::LockedStateFile>>(existing) || !file_exists)
-        return existing;
+    if (!existing) return existing.error();
+    if (*existing || !file_exists) return existing;
     auto created = open_record(context.options, context.user);
-    if (auto* failure = std::get_if<Failure>(&created)) return *failure;
-    return std::optional<pam_totp::LockedStateFile>(
-        std::move(std::get<pam_totp::LockedStateFile>(created)));
+    if (!created) return created.error();
+    return std::optional<pam_totp::LockedStateFile>(std::move(*created));
 }
 
 std::string retired_text(const pam_totp::PinRef& pin, const FoundFile& file) {
@@ -61,14 +61,14 @@ std::string retired_text(const pam_totp::PinRef& pin, const FoundFile& file) {
 // Root's part: the pin and the file are retired in the record, so no copy
 // of them is trusted again, and only root enrols the user again. Returns
 // what to say, "" when there was nothing to retire.
-std::variant<std::string, Failure> retire(const Context& context, const FoundFile& file) {
+Result<std::string> retire(const Context& context, const FoundFile& file) {
     auto opened = record_for(context, file.exists);
-    if (auto* failure = std::get_if<Failure>(&opened)) return *failure;
-    auto& record = std::get<std::optional<pam_totp::LockedStateFile>>(opened);
+    if (!opened) return opened.error();
+    auto& record = *opened;
     if (!record || (!file.exists && !record->state().pin.present)) return std::string();
     const pam_totp::PinRef pin = record->state().pin;
     if (auto status = pam_totp::retire_enrolment(*record, file.identity, context.user.uid); !status)
-        return Failure{ExitCode::system, status.error()};
+        return failure(ExitCode::system, status.error().message);
     return "Retired in " + record->path() + ":" + retired_text(pin, file) +
            ". No copy is trusted again, and only root enrols " + context.user.name +
            " again (totp-enroll --user " + context.user.name + ", or --pin).\n";
@@ -78,24 +78,24 @@ std::variant<std::string, Failure> retire(const Context& context, const FoundFil
 
 ExitCode run_remove(const Context& context) {
     const std::string& path = context.store.path();
-    if (auto failure = refuse_if_admin_managed(context)) return report(*failure);
+    if (auto status = refuse_if_admin_managed(context); !status) return report(status.error());
     auto found = find_file(context);
-    if (auto* failure = std::get_if<Failure>(&found)) return report(*failure);
-    const FoundFile& file = std::get<FoundFile>(found);
+    if (!found) return report(found.error());
+    const FoundFile& file = *found;
 
     std::string retired;
     if (includes_record(context.options)) {
         auto done = retire(context, file);
-        if (auto* failure = std::get_if<Failure>(&done)) return report(*failure);
-        retired = std::get<std::string>(done);
+        if (!done) return report(done.error());
+        retired = *done;
     }
     if (!file.exists && retired.empty()) {
         if (auto status = write_stdout(path + ": not enrolled; nothing to remove\n"); !status)
-            return report({ExitCode::system, status.error()});
+            return report(status.error());
         return ExitCode::ok;
     }
     if (file.exists) {
-        if (auto failure = context.store.remove()) return report(*failure);
+        if (auto status = context.store.remove(); !status) return report(status.error());
     }
     std::string out = file.exists ? "Removed " + path + ".\n" : path + ": no file to remove.\n";
     if (includes_record(context.options))
@@ -105,7 +105,7 @@ ExitCode run_remove(const Context& context) {
             "If pam_totp has pinned your enrolment already, it keeps asking for its codes: only\n"
             "an administrator ends an enrolment (totp-enroll --remove --user " +
             context.user.name + ").\n";
-    if (auto status = write_stdout(out); !status) return report({ExitCode::system, status.error()});
+    if (auto status = write_stdout(out); !status) return report(status.error());
     return ExitCode::ok;
 }
 

@@ -15,13 +15,13 @@ namespace {
 
 using pam_totp::errno_message;
 
-Failure system_failure(std::string message) {
-    return Failure{ExitCode::system, std::move(message)};
+Error system_failure(std::string message) {
+    return failure(ExitCode::system, std::move(message));
 }
 
 }  // namespace
 
-std::variant<std::optional<FsIdentity>, Failure> SecretStore::identity(Access access) const {
+Result<std::optional<FsIdentity>> SecretStore::identity(Access access) const {
     if (file_owner_ == FileOwner::user) return identity_for(owner_, path_, access);
     // Root reads and writes these as root, so no user may steer the path:
     // the module's secret_owner=root makes the same check.
@@ -34,24 +34,24 @@ std::variant<std::optional<FsIdentity>, Failure> SecretStore::identity(Access ac
     return std::optional<FsIdentity>();
 }
 
-std::variant<std::optional<std::string>, Failure> SecretStore::read() const {
+Result<std::optional<std::string>> SecretStore::read() const {
     auto as = identity(Access::read);
-    if (auto* failure = std::get_if<Failure>(&as)) return *failure;
+    if (!as) return as.error();
     const bool root_owned = file_owner_ == FileOwner::root;
     auto bytes = pam_totp::read_checked_file(
         path_, {.owner = root_owned ? 0 : owner_.uid,
                 .allow_root = true,
                 .forbidden_mode = static_cast<mode_t>(root_owned ? 0077 : 0022),
                 .max_size = pam_totp::kMaxSecretFileSize});
-    if (!bytes) return system_failure(bytes.error());
+    if (!bytes) return system_failure(bytes.error().message);
     if (!*bytes) return std::optional<std::string>();
     // Not secret: the header is public and the rest is sealed.
     return std::optional<std::string>(std::string((*bytes)->view()));
 }
 
-std::optional<Failure> SecretStore::check_can_write(bool replace) const {
+Status SecretStore::check_can_write(bool replace) const {
     auto as = identity(Access::write);
-    if (auto* failure = std::get_if<Failure>(&as)) return *failure;
+    if (!as) return as.error();
     struct stat st {};
     if (::lstat(path_.c_str(), &st) == 0) {
         if (S_ISLNK(st.st_mode))
@@ -59,9 +59,9 @@ std::optional<Failure> SecretStore::check_can_write(bool replace) const {
         if (!S_ISREG(st.st_mode))
             return system_failure(path_ + ": exists and is not a regular file");
         if (!replace)
-            return Failure{
+            return failure(
                 ExitCode::refused,
-                path_ + ": already exists (already enrolled); use --force to replace it"};
+                path_ + ": already exists (already enrolled); use --force to replace it");
     } else if (errno != ENOENT) {
         return system_failure(errno_message(path_, errno));
     }
@@ -70,12 +70,12 @@ std::optional<Failure> SecretStore::check_can_write(bool replace) const {
     const std::string dir = pam_totp::parent_directory(path_);
     if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
         return system_failure("cannot create " + path_ + ": " + errno_message(dir, errno));
-    return std::nullopt;
+    return {};
 }
 
-std::optional<Failure> SecretStore::save(std::string_view text, bool replace) const {
+Status SecretStore::save(std::string_view text, bool replace) const {
     auto as = identity(Access::write);
-    if (auto* failure = std::get_if<Failure>(&as)) return *failure;
+    if (!as) return as.error();
     pam_totp::WriteRules rules{.mode = 0600, .replace = replace};
     // Root writing for someone else hands the file over before it appears.
     if (::geteuid() == 0 && owner_.uid != 0 && file_owner_ == FileOwner::user) {
@@ -84,24 +84,23 @@ std::optional<Failure> SecretStore::save(std::string_view text, bool replace) co
     }
     const std::span bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
     if (auto status = pam_totp::write_file_atomically(path_, bytes, rules); !status)
-        return system_failure("cannot save " + path_ + ": " + status.error());
-    return std::nullopt;
+        return system_failure("cannot save " + path_ + ": " + status.error().message);
+    return {};
 }
 
-std::optional<Failure> SecretStore::remove() const {
+Status SecretStore::remove() const {
     auto as = identity(Access::write);
-    if (auto* failure = std::get_if<Failure>(&as)) return *failure;
+    if (!as) return as.error();
     if (auto status = pam_totp::remove_file(path_); !status)
-        return system_failure("cannot remove " + path_ + ": " + status.error());
-    return std::nullopt;
+        return system_failure("cannot remove " + path_ + ": " + status.error().message);
+    return {};
 }
 
-std::variant<std::string, Failure> seal_file(const std::string& path,
-                                             const pam_totp::SecretHeader& header,
-                                             const pam_totp::SecretPayload& payload,
-                                             const pam_totp::HostPublicKey& host) {
+Result<std::string> seal_file(const std::string& path, const pam_totp::SecretHeader& header,
+                              const pam_totp::SecretPayload& payload,
+                              const pam_totp::HostPublicKey& host) {
     auto text = pam_totp::seal_secret_file(header, payload, host);
-    if (!text) return system_failure("cannot seal " + path + ": " + text.error());
+    if (!text) return system_failure("cannot seal " + path + ": " + text.error().message);
     return std::move(*text);
 }
 

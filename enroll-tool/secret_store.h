@@ -8,7 +8,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 
 #include "cli_options.h"
 #include "core/host_key.h"
@@ -29,23 +28,23 @@ class SecretStore {
     // The file's text, nullopt when there is none. Checked on the open
     // descriptor: regular file (a symlink is refused), owned by the user or
     // root, not writable by group or others, at most 4 KiB.
-    std::variant<std::optional<std::string>, Failure> read() const;
+    Result<std::optional<std::string>> read() const;
 
     // Refuses a symlink or non-regular file at the path (system problem), an
     // existing file unless `replace` (refused), a directory we cannot write
     // (system problem).
-    std::optional<Failure> check_can_write(bool replace) const;
+    Status check_can_write(bool replace) const;
 
     // Writes the sealed file's text atomically (0600, owned by the user, or
     // by root with FileOwner::root).
-    std::optional<Failure> save(std::string_view text, bool replace) const;
+    Status save(std::string_view text, bool replace) const;
 
-    std::optional<Failure> remove() const;
+    Status remove() const;
 
   private:
     // The file-system identity for `access`: see identity_for; root-owned
     // files are handled as root, only in a directory root alone controls.
-    std::variant<std::optional<FsIdentity>, Failure> identity(Access access) const;
+    Result<std::optional<FsIdentity>> identity(Access access) const;
 
     std::string path_;
     TargetUser owner_;
@@ -53,10 +52,9 @@ class SecretStore {
 };
 
 // The text of a new secret file: header and payload sealed to `host`.
-std::variant<std::string, Failure> seal_file(const std::string& path,
-                                             const pam_totp::SecretHeader& header,
-                                             const pam_totp::SecretPayload& payload,
-                                             const pam_totp::HostPublicKey& host);
+Result<std::string> seal_file(const std::string& path, const pam_totp::SecretHeader& header,
+                              const pam_totp::SecretPayload& payload,
+                              const pam_totp::HostPublicKey& host);
 
 // A header for a new enrolment of `owner` sealed to `host`, created now.
 pam_totp::SecretHeader new_header(const TargetUser& owner, const pam_totp::OtpParams& otp,

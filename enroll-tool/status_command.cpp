@@ -13,7 +13,7 @@ namespace {
 // it can be read, a file sealed to another key is worth pointing out.
 std::string key_note(const Context& context, const std::string& key_id) {
     auto host = pam_totp::load_host_public_key(context.host_public_key_path);
-    if (!host) return "(cannot compare with this host's key: " + host.error() + ")";
+    if (!host) return "(cannot compare with this host's key: " + host.error().message + ")";
     if (host->key_id() == key_id) return "(this host's key, " + context.host_public_key_path + ")";
     return "(NOT this host's key " + host->key_id() + ": the module cannot open it; enrol again)";
 }
@@ -23,8 +23,8 @@ std::string key_note(const Context& context, const std::string& key_id) {
 ExitCode run_status(const Context& context) {
     const std::string& path = context.store.path();
     auto text = context.store.read();
-    if (auto* failure = std::get_if<Failure>(&text)) return report(*failure);
-    const auto& contents = std::get<std::optional<std::string>>(text);
+    if (!text) return report(text.error());
+    const auto& contents = *text;
     // The module's record is root's; a user sees their file only.
     const std::optional<RecordStatus> record =
         includes_record(context.options) ? std::optional(describe_record(context, contents))
@@ -34,14 +34,13 @@ ExitCode run_status(const Context& context) {
         std::string out = path + (pinned ? ": no file, but the module's record pins an enrolment\n"
                                          : ": not enrolled\n");
         if (record) out += record->lines;
-        if (auto status = write_stdout(out); !status)
-            return report({ExitCode::system, status.error()});
+        if (auto status = write_stdout(out); !status) return report(status.error());
         return pinned ? ExitCode::ok : ExitCode::not_enrolled;
     }
     auto parsed = pam_totp::parse_secret_file(*contents);
     if (!parsed)
-        return report(
-            {ExitCode::system, path + ": not a valid pam_totp secret file: " + parsed.error()});
+        return report(failure(ExitCode::system, path + ": not a valid pam_totp secret file: " +
+                                                    parsed.error().message));
     const pam_totp::SecretHeader& h = parsed->header;
 
     std::string out = path + ": enrolled\n";
@@ -59,7 +58,7 @@ ExitCode run_status(const Context& context) {
         out += "Warning: the file is for user " + h.user + ", not " + context.user.name +
                "; the module refuses it for " + context.user.name + ".\n";
     if (record) out += record->lines;
-    if (auto status = write_stdout(out); !status) return report({ExitCode::system, status.error()});
+    if (auto status = write_stdout(out); !status) return report(status.error());
     return ExitCode::ok;
 }
 

@@ -13,7 +13,7 @@ namespace {
 
 // getpwnam_r/getpwuid_r with a buffer that grows on ERANGE.
 template <class Lookup>
-std::variant<TargetUser, Failure> lookup(Lookup&& call, const std::string& who) {
+Result<TargetUser> lookup(Lookup&& call, const std::string& who) {
     long suggested = ::sysconf(_SC_GETPW_R_SIZE_MAX);
     std::vector<char> buffer(suggested > 0 ? static_cast<std::size_t>(suggested) : 4096);
     for (;;) {
@@ -25,11 +25,11 @@ std::variant<TargetUser, Failure> lookup(Lookup&& call, const std::string& who) 
             continue;
         }
         if (error != 0)
-            return Failure{
+            return failure(
                 ExitCode::system,
-                "cannot look up " + who + " in the password database: " + std::strerror(error)};
+                "cannot look up " + who + " in the password database: " + std::strerror(error));
         if (!found)
-            return Failure{ExitCode::system, who + " does not exist in the password database"};
+            return failure(ExitCode::system, who + " does not exist in the password database");
         return TargetUser{found->pw_name, found->pw_uid, found->pw_gid,
                           found->pw_dir ? found->pw_dir : ""};
     }
@@ -37,7 +37,7 @@ std::variant<TargetUser, Failure> lookup(Lookup&& call, const std::string& who) 
 
 }  // namespace
 
-std::variant<TargetUser, Failure> invoking_user() {
+Result<TargetUser> invoking_user() {
     const uid_t uid = ::getuid();
     return lookup(
         [uid](struct passwd* entry, char* buf, std::size_t size, struct passwd** found) {
@@ -46,7 +46,7 @@ std::variant<TargetUser, Failure> invoking_user() {
         "the invoking user (uid " + std::to_string(uid) + ")");
 }
 
-std::variant<TargetUser, Failure> user_named(const std::string& name) {
+Result<TargetUser> user_named(const std::string& name) {
     return lookup(
         [&name](struct passwd* entry, char* buf, std::size_t size, struct passwd** found) {
             return ::getpwnam_r(name.c_str(), entry, buf, size, found);

@@ -5,7 +5,6 @@
 #include <sys/types.h>
 
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "exit_codes.h"
@@ -20,10 +19,10 @@ struct TargetUser {
 };
 
 // The user running the program (real uid).
-std::variant<TargetUser, Failure> invoking_user();
+Result<TargetUser> invoking_user();
 
 // A user by name (for --user); a user who does not exist is a system problem.
-std::variant<TargetUser, Failure> user_named(const std::string& name);
+Result<TargetUser> user_named(const std::string& name);
 
 // Every entry of the password database (getpwent), each name once, in the
 // order the database lists them.

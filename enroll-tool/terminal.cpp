@@ -95,27 +95,23 @@ void write_stderr(std::string_view text) {
     (void)write_all(STDERR_FILENO, text);
 }
 
-ExitCode report(const Failure& failure) {
-    write_stderr("totp-enroll: " + failure.message + "\n");
-    return failure.code;
+ExitCode report(const Error& error) {
+    write_stderr("totp-enroll: " + error.message + "\n");
+    return exit_code(error);
 }
 
 void warn(std::string_view message) {
     write_stderr("totp-enroll: warning: " + std::string(message) + "\n");
 }
 
-LineRead read_line(std::string_view prompt, std::size_t max_length) {
-    LineRead result;
+Result<pam_totp::SecretBytes> read_line(std::string_view prompt, std::size_t max_length) {
     const bool tty = ::isatty(STDIN_FILENO) == 1;
     SignalsInterruptRead signals;
     // Echo goes off before the prompt appears, so whatever is typed after
     // seeing the prompt is never shown.
     std::optional<EchoOff> echo_off;
     if (tty) echo_off.emplace(STDIN_FILENO);
-    if (auto status = write_stdout(prompt); !status) {
-        result.error = status.error();
-        return result;
-    }
+    if (auto status = write_stdout(prompt); !status) return status.error();
 
     // Byte by byte, straight from the descriptor: a script may send several
     // lines (one per try) and no buffer may read ahead past this one.
@@ -127,23 +123,18 @@ LineRead read_line(std::string_view prompt, std::size_t max_length) {
         const ssize_t n = ::read(STDIN_FILENO, &c, 1);
         if (n < 0 && errno == EINTR) {
             if (g_interrupted) {
-                result.status = ReadStatus::interrupted;
                 if (tty) (void)write_stdout("\n");
-                return result;
+                return failure(ExitCode::refused, "interrupted");
             }
             continue;
         }
-        if (n < 0) {
-            result.error = pam_totp::errno_message("standard input", errno);
-            return result;
-        }
+        if (n < 0) return Error{pam_totp::errno_message("standard input", errno)};
         if (n == 0) {
             // End of input mid-line still counts as a line; nothing at all is
             // the user giving up.
             if (used == 0 && !too_long) {
-                result.status = ReadStatus::end_of_input;
                 (void)write_stdout("\n");
-                return result;
+                return failure(ExitCode::refused, "no code entered");
             }
             break;
         }
@@ -159,9 +150,7 @@ LineRead read_line(std::string_view prompt, std::size_t max_length) {
     buffer.truncate(used);
     // Not a terminal: nothing echoed the line, so end the prompt's line here.
     if (!tty) (void)write_stdout("\n");
-    result.status = ReadStatus::ok;
-    result.line = std::move(buffer);
-    return result;
+    return buffer;
 }
 
 }  // namespace totp_enroll

@@ -18,24 +18,18 @@ namespace totp_enroll {
 pam_totp::Status write_stdout(std::string_view text);
 void write_stderr(std::string_view text);
 
-// "totp-enroll: <message>" on standard error; returns the failure's code.
-ExitCode report(const Failure& failure);
+// "totp-enroll: <message>" on standard error; returns the error's exit status.
+ExitCode report(const Error& error);
 // "totp-enroll: warning: <message>" on standard error.
 void warn(std::string_view message);
 
-enum class ReadStatus { ok, end_of_input, interrupted, error };
-
-struct LineRead {
-    ReadStatus status = ReadStatus::error;
-    pam_totp::SecretBytes line;  // without the newline
-    std::string error;           // for ReadStatus::error
-};
-
-// Prints `prompt` on standard output and reads one line from standard input.
-// On a terminal the echo is off while reading and is restored even when
-// SIGINT, SIGTERM, SIGHUP or SIGQUIT arrive (which end the read as
-// `interrupted` instead of killing the process with the echo off). Lines
-// longer than `max_length` are read to their end and returned empty.
-LineRead read_line(std::string_view prompt, std::size_t max_length);
+// Prints `prompt` on standard output and reads one line from standard input
+// (without its newline). On a terminal the echo is off while reading and is
+// restored even when SIGINT, SIGTERM, SIGHUP or SIGQUIT arrive, which end the
+// read with an "interrupted" error instead of killing the process with the
+// echo off; end of input before any character is a "no code entered" error
+// (both ExitCode::refused). Lines longer than `max_length` are read to their
+// end and returned empty.
+Result<pam_totp::SecretBytes> read_line(std::string_view prompt, std::size_t max_length);
 
 }  // namespace totp_enroll

@@ -25,21 +25,22 @@ std::string what_was_cleared(const pam_totp::UserState& state) {
 
 ExitCode run_unlock(const Context& context) {
     if (::getuid() != 0)
-        return report({ExitCode::refused, "only root can unlock a user (the records are root's)"});
+        return report(
+            failure(ExitCode::refused, "only root can unlock a user (the records are root's)"));
     auto opened = open_existing_record(context.options, context.user);
-    if (auto* failure = std::get_if<Failure>(&opened)) return report(*failure);
-    auto& record = std::get<std::optional<pam_totp::LockedStateFile>>(opened);
+    if (!opened) return report(opened.error());
+    auto& record = *opened;
     if (!record)
-        return report({ExitCode::refused, "no record for " + context.user.name + " in " +
-                                              context.options.statedir +
-                                              ": nothing to unlock (no login has counted yet)"});
+        return report(
+            failure(ExitCode::refused, "no record for " + context.user.name + " in " +
+                                           context.options.statedir +
+                                           ": nothing to unlock (no login has counted yet)"));
     const std::string cleared = what_was_cleared(record->state());
-    if (auto status = pam_totp::unlock_record(*record); !status)
-        return report({ExitCode::system, status.error()});
+    if (auto status = pam_totp::unlock_record(*record); !status) return report(status.error());
     const std::string out = "Unlocked " + context.user.name + " (" + record->path() +
                             "): cleared " + cleared +
                             ". The pin, the replay position and used recovery codes stay.\n";
-    if (auto status = write_stdout(out); !status) return report({ExitCode::system, status.error()});
+    if (auto status = write_stdout(out); !status) return report(status.error());
     return ExitCode::ok;
 }
 

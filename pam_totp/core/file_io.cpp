@@ -136,8 +136,7 @@ Result<std::optional<SecretBytes>> read_checked_file(const std::string& path,
         if (errno == ELOOP) return Error{path + ": is a symbolic link"};
         return Error{errno_message(path, errno)};
     }
-    if (auto status = check_opened_file(fd.get(), path, rules); !status)
-        return Error{status.error()};
+    if (auto status = check_opened_file(fd.get(), path, rules); !status) return status.error();
 
     // Read one byte past the cap so a file that grew after fstat is caught too.
     SecretBytes buffer(rules.max_size + 1);

@@ -29,26 +29,26 @@ Result<HostPrivateKey> load_host_private_key(const std::string& path) {
     if (!bytes && denied_for_lack_of_root(path))
         return Error{"pam_totp called by uid " + std::to_string(::geteuid()) +
                      " without root; cannot read the host key " + path};
-    if (!bytes) return Error{"host key " + bytes.error()};
+    if (!bytes) return Error{"host key " + bytes.error().message};
     if (!*bytes)
         return Error{"host key " + path + " does not exist (run: totp-enroll --generate-host-key)"};
     auto key = HostPrivateKey::from_pem((*bytes)->view());
-    if (!key && key.error() == kEncryptedHostKeyError)
-        return Error{key.error() + " (" + path + ")"};
-    if (!key) return Error{"host key " + path + ": " + key.error()};
+    if (!key && key.error().message == kEncryptedHostKeyError)
+        return Error{key.error().message + " (" + path + ")"};
+    if (!key) return Error{"host key " + path + ": " + key.error().message};
     return key;
 }
 
 Result<HostPublicKey> load_host_public_key(const std::string& path) {
     auto bytes = read_checked_file(
         path, {.owner = 0, .allow_root = true, .forbidden_mode = 0022, .max_size = kMaxPemSize});
-    if (!bytes) return Error{"host public key " + bytes.error()};
+    if (!bytes) return Error{"host public key " + bytes.error().message};
     if (!*bytes)
         return Error{
             "host public key " + path +
             " does not exist; ask an administrator to run: totp-enroll --generate-host-key"};
     auto key = HostPublicKey::from_pem((*bytes)->view());
-    if (!key) return Error{"host public key " + path + ": " + key.error()};
+    if (!key) return Error{"host public key " + path + ": " + key.error().message};
     return key;
 }
 
@@ -64,13 +64,13 @@ Result<HostPublicKey> write_new_host_key_pair(const std::string& dir, bool repla
     if (auto s = write_file_atomically(private_path, private_pem.span(),
                                        {.mode = 0600, .replace = replace});
         !s)
-        return Error{s.error()};
+        return s.error();
     const std::span public_bytes(reinterpret_cast<const std::uint8_t*>(public_pem.data()),
                                  public_pem.size());
     if (auto s =
             write_file_atomically(public_path, public_bytes, {.mode = 0644, .replace = replace});
         !s)
-        return Error{s.error()};
+        return s.error();
     return pub;
 }
 

@@ -110,8 +110,7 @@ Result<ModuleOptions> parse_module_options(std::span<const std::string_view> arg
     ModuleOptions options;
     bool mode_set = false;
     for (std::string_view arg : args)
-        if (auto status = apply_option(options, arg, mode_set); !status)
-            return Error{status.error()};
+        if (auto status = apply_option(options, arg, mode_set); !status) return status.error();
     // Root-managed files are read as root: a path through the user's home
     // would let the user choose what root opens.
     if (options.root_owned_secrets && options.secret.find("%h") != std::string::npos)

@@ -31,12 +31,12 @@ Result<PinnedFile> check_file_to_pin(std::string_view bytes, const std::string& 
                                      const HostPrivateKey& host) {
     if (bytes.size() > kMaxPinSize) return Error{"larger than 4096 bytes"};
     auto parsed = parse_secret_file(bytes);
-    if (!parsed) return Error{parsed.error()};
+    if (!parsed) return parsed.error();
     if (parsed->header.user != user)
         return Error{"belongs to user \"" + parsed->header.user + "\", not \"" + user + "\""};
     auto id = parse_enrollment_id(parsed->header.enrollment_id);
     if (!id) return Error{"its enrollment-id is not 32 hex digits"};
-    if (auto payload = open_secret_file(*parsed, host); !payload) return Error{payload.error()};
+    if (auto payload = open_secret_file(*parsed, host); !payload) return payload.error();
     return describe(bytes, *id);
 }
 

@@ -1,5 +1,9 @@
-// A value or an error message, for functions whose failures must reach an
-// administrator as a sentence (syslog, stderr) rather than as a bare code.
+// The one way a function in this project says it failed: it returns a
+// Result, a value or an Error. An Error is a sentence that reaches an
+// administrator (syslog, stderr) plus the status the boundary hands back
+// for it: a PAM return code in the module, an exit status in totp-enroll.
+// Exceptions are kept for broken invariants and allocation failure, and are
+// caught at those two boundaries (pam_entry.cpp, enroll-tool/main.cpp).
 #pragma once
 
 #include <optional>
@@ -10,13 +14,18 @@ namespace pam_totp {
 
 struct Error {
     std::string message;
+    // 0 in the core, which knows neither PAM nor exit statuses: the caller
+    // that turns the error into a status decides.
+    int code = 0;
 };
 
-template <class T>
+// A failure passes up unchanged whatever the value type: `return r.error().message;`
+// converts a failed Result<U> into a failed Result<T>.
+template <class T = void>
 class [[nodiscard]] Result {
   public:
     Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
-    Result(Error error) : error_(std::move(error.message)) {}
+    Result(Error error) : error_(std::move(error)) {}
 
     explicit operator bool() const { return value_.has_value(); }
     bool ok() const { return value_.has_value(); }
@@ -26,27 +35,29 @@ class [[nodiscard]] Result {
     T* operator->() { return &*value_; }
     const T* operator->() const { return &*value_; }
     T& operator*() & { return *value_; }
-    const std::string& error() const { return error_; }
+    const T& operator*() const& { return *value_; }
+    T&& operator*() && { return std::move(*value_); }
+    const Error& error() const { return error_; }
 
   private:
     std::optional<T> value_;
-    std::string error_;
+    Error error_;
 };
 
-// Result<void>: success or an error message.
+// Result<void> (Status): success or an Error.
 template <>
 class [[nodiscard]] Result<void> {
   public:
     Result() = default;
-    Result(Error error) : failed_(true), error_(std::move(error.message)) {}
+    Result(Error error) : failed_(true), error_(std::move(error)) {}
 
     explicit operator bool() const { return !failed_; }
     bool ok() const { return !failed_; }
-    const std::string& error() const { return error_; }
+    const Error& error() const { return error_; }
 
   private:
     bool failed_ = false;
-    std::string error_;
+    Error error_;
 };
 
 using Status = Result<void>;

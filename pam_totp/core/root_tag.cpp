@@ -53,7 +53,7 @@ Result<SecretBytes> tag_key(const HostPrivateKey& host) {
 
 Result<Sha256> compute_root_tag(const HostPrivateKey& host, const TagInput& input) {
     auto key = tag_key(host);
-    if (!key) return Error{key.error()};
+    if (!key) return key.error();
     const std::string message = tag_message(input);
     Sha256 mac{};
     unsigned int length = 0;
@@ -67,7 +67,7 @@ Result<Sha256> compute_root_tag(const HostPrivateKey& host, const TagInput& inpu
 
 Result<std::string> format_root_tag(const HostPrivateKey& host, const TagInput& input) {
     auto mac = compute_root_tag(host, input);
-    if (!mac) return Error{mac.error()};
+    if (!mac) return mac.error();
     return "tag " + std::to_string(input.uid) + " " + std::to_string(input.expires) + " " +
            to_hex(*mac) + "\n";
 }

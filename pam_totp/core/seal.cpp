@@ -45,7 +45,7 @@ Result<SecretBytes> hkdf(const SecretBytes& shared, const RawPublicKey& eph,
 Result<SecretBytes> derive_key(EVP_PKEY* own, const RawPublicKey& peer, const RawPublicKey& eph,
                                const RawPublicKey& host) {
     auto shared = x25519(own, peer);
-    if (!shared) return Error{shared.error()};
+    if (!shared) return shared.error();
     return hkdf(*shared, eph, host);
 }
 
@@ -78,7 +78,7 @@ Result<std::vector<std::uint8_t>> seal(const HostPublicKey& host,
     const HostPrivateKey ephemeral = HostPrivateKey::generate();
     const RawPublicKey eph_pub = ephemeral.public_key().raw();
     auto key = derive_key(ephemeral.get(), host.raw(), eph_pub, host.raw());
-    if (!key) return Error{key.error()};
+    if (!key) return key.error();
 
     std::vector<std::uint8_t> out(kPublicKeySize + kNonceSize + plaintext.size() + kTagSize);
     std::copy(eph_pub.begin(), eph_pub.end(), out.begin());
@@ -115,7 +115,7 @@ Result<SecretBytes> unseal(const HostPrivateKey& host, std::span<const std::uint
     const std::uint8_t* tag = ciphertext + ciphertext_size;
 
     auto key = derive_key(host.get(), eph_pub, eph_pub, host.public_key().raw());
-    if (!key) return Error{"cannot open the sealed secret: " + key.error()};
+    if (!key) return Error{"cannot open the sealed secret: " + key.error().message};
 
     SecretBytes plaintext(ciphertext_size);
     CipherCtxPtr ctx(EVP_CIPHER_CTX_new());

@@ -212,7 +212,7 @@ Result<ParsedSecretFile> parse_secret_file(std::string_view text) {
     if (text.starts_with(std::string(kTaggedMagicLine) + "\n")) version = 2;
     if (version == 0) return Error{"line 1: not a pam_totp version 1 or 2 secret file"};
     auto lines = split_lines(text);
-    if (!lines) return Error{lines.error()};
+    if (!lines) return lines.error();
 
     ParsedSecretFile file;
     file.header.version = version;
@@ -223,7 +223,7 @@ Result<ParsedSecretFile> parse_secret_file(std::string_view text) {
         if (tag_line.key != "tag")
             return Error{line_error(tag_line.number, "a version 2 file must end with \"tag\"")};
         auto tag = parse_tag(tag_line);
-        if (!tag) return Error{tag.error()};
+        if (!tag) return tag.error();
         file.tag = *tag;
         body = text.substr(0, text.size() - (tag_line.key.size() + 1 + tag_line.value.size() + 1));
         lines->pop_back();
@@ -237,15 +237,15 @@ Result<ParsedSecretFile> parse_secret_file(std::string_view text) {
         if (!seen.emplace(line.key, line.number).second)
             return Error{
                 line_error(line.number, "duplicate key \"" + std::string(line.key) + "\"")};
-        if (auto status = apply_field(file.header, line); !status) return Error{status.error()};
+        if (auto status = apply_field(file.header, line); !status) return status.error();
     }
     const Line& last = lines->back();
     if (last.key != "sealed")
         return Error{line_error(last.number, "the last line must be \"sealed\"")};
-    if (auto status = check_required(file.header, seen); !status) return Error{status.error()};
+    if (auto status = check_required(file.header, seen); !status) return status.error();
 
     auto sealed = base64_decode(last.value);
-    if (!sealed) return Error{line_error(last.number, sealed.error())};
+    if (!sealed) return Error{line_error(last.number, sealed.error().message)};
     if (sealed->size() <= kSealOverhead)
         return Error{line_error(last.number, "sealed data is too short")};
     file.sealed = std::move(*sealed);
@@ -261,14 +261,14 @@ Result<std::string> seal_secret_file(const SecretHeader& header, const SecretPay
     const std::string aad = format_secret_header(header);
     const SecretBytes plaintext = encode_payload(payload);
     auto sealed = seal(host, plaintext.span(), aad);
-    if (!sealed) return Error{sealed.error()};
+    if (!sealed) return sealed.error();
     std::string text = aad + "sealed " + base64_encode(*sealed) + "\n";
     if (text.size() > kMaxSecretFileSize) return Error{"the secret file would exceed 4096 bytes"};
     // Version 2 is complete only with its tag (add_root_tag checks it then).
     if (header.version == 2) return text;
     // Round-trip through the parser: never write a file the module would refuse.
     if (auto parsed = parse_secret_file(text); !parsed)
-        return Error{"internal error: " + parsed.error()};
+        return Error{"internal error: " + parsed.error().message};
     return text;
 }
 
@@ -292,10 +292,10 @@ Result<std::string> add_root_tag(std::string_view text, const HostPrivateKey& ho
     // Parse the body as if it were untagged to read its header.
     std::string as_v1 = std::string(kMagicLine) + std::string(text.substr(kTaggedMagicLine.size()));
     auto body = parse_secret_file(as_v1);
-    if (!body) return Error{"internal error: " + body.error()};
+    if (!body) return Error{"internal error: " + body.error().message};
     body->body_hash = sha256_of(text);
     auto line = format_root_tag(host, tag_input(*body, uid, expires));
-    if (!line) return Error{line.error()};
+    if (!line) return line.error();
     std::string tagged = std::string(text) + *line;
     if (tagged.size() > kMaxSecretFileSize) return Error{"the secret file would exceed 4096 bytes"};
     auto parsed = parse_secret_file(tagged);
@@ -316,7 +316,7 @@ Result<SecretPayload> open_secret_file(const ParsedSecretFile& file, const HostP
         return Error{"sealed to another host key (file key-id " + file.header.key_id +
                      ", this host's key-id " + host_id + ")"};
     auto plaintext = unseal(host, file.sealed, file.aad);
-    if (!plaintext) return Error{plaintext.error()};
+    if (!plaintext) return plaintext.error();
     return decode_payload(plaintext->span());
 }
 

@@ -46,7 +46,7 @@ Status check_file_size_limit(const std::string& path) {
 }
 
 Result<UniqueFd> open_or_create(const std::string& dir, const std::string& path) {
-    if (auto status = check_file_size_limit(path); !status) return Error{status.error()};
+    if (auto status = check_file_size_limit(path); !status) return status.error();
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (fd) {
         // A new file: make its existence durable once, so later updates need
@@ -54,7 +54,7 @@ Result<UniqueFd> open_or_create(const std::string& dir, const std::string& path)
         // (LockedStateFile::lock_and_load), never before it: another login
         // may already hold the lock and be writing.
         if (::fsync(fd.get()) != 0) return Error{errno_message(path, errno)};
-        if (auto status = fsync_directory(dir); !status) return Error{status.error()};
+        if (auto status = fsync_directory(dir); !status) return status.error();
         return fd;
     }
     if (errno != EEXIST) return Error{errno_message(path, errno)};
@@ -167,7 +167,7 @@ Status write_decoy_state(const std::string& dir) {
     if (auto status = check_state_directory(dir); !status) return status;
     const std::string path = dir + "/" + kDecoyStateName;
     auto fd = open_or_create(dir, path);
-    if (!fd) return Error{fd.error()};
+    if (!fd) return fd.error();
     if (auto status = check_opened_file(fd->get(), path, state_file_rules()); !status)
         return status;
     return write_durably(fd->get(), 0, encode_slot(UserState{}, 1), path);
@@ -175,32 +175,32 @@ Status write_decoy_state(const std::string& dir) {
 
 Result<LockedStateFile> LockedStateFile::open(const std::string& dir, const std::string& user) {
     if (!is_safe_file_name(user)) return Error{"user name is not usable as a state file name"};
-    if (auto status = check_state_directory(dir); !status) return Error{status.error()};
+    if (auto status = check_state_directory(dir); !status) return status.error();
     const std::string path = dir + "/" + user;
     auto fd = open_or_create(dir, path);
-    if (!fd) return Error{fd.error()};
+    if (!fd) return fd.error();
     return lock_and_load(std::move(*fd), path, true);
 }
 
 Result<std::optional<LockedStateFile>> LockedStateFile::open_existing(const std::string& dir,
                                                                       const std::string& user) {
     if (!is_safe_file_name(user)) return Error{"user name is not usable as a state file name"};
-    if (auto status = check_state_directory(dir); !status) return Error{status.error()};
+    if (auto status = check_state_directory(dir); !status) return status.error();
     const std::string path = dir + "/" + user;
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
     if (!fd && errno == ENOENT) return std::optional<LockedStateFile>();
     if (!fd)
         return Error{errno == ELOOP ? path + ": is a symbolic link" : errno_message(path, errno)};
     auto file = lock_and_load(std::move(fd), path, false);
-    if (!file) return Error{file.error()};
+    if (!file) return file.error();
     return std::optional<LockedStateFile>(std::move(*file));
 }
 
 Result<LockedStateFile> LockedStateFile::lock_and_load(UniqueFd fd, const std::string& path,
                                                        bool initialise) {
-    if (auto status = lock_with_timeout(fd.get(), path); !status) return Error{status.error()};
+    if (auto status = lock_with_timeout(fd.get(), path); !status) return status.error();
     if (auto status = check_opened_file(fd.get(), path, state_file_rules()); !status)
-        return Error{status.error()};
+        return status.error();
     // An empty record gets a valid empty slot first, under the lock, so a
     // record with no valid slot is always damage, never a first write cut
     // short (a pin staged before the first slot would otherwise be one).
@@ -208,10 +208,10 @@ Result<LockedStateFile> LockedStateFile::lock_and_load(UniqueFd fd, const std::s
     if (::fstat(fd.get(), &st) != 0) return Error{errno_message(path, errno)};
     if (initialise && st.st_size == 0) {
         if (auto status = write_durably(fd.get(), 0, encode_slot(UserState{}, 1), path); !status)
-            return Error{status.error()};
+            return status.error();
     }
     LockedStateFile file(std::move(fd), path);
-    if (auto status = file.load(); !status) return Error{status.error()};
+    if (auto status = file.load(); !status) return status.error();
     return file;
 }
 

@@ -38,20 +38,22 @@ std::optional<SecretBytes> first_pass_token(const PamHandle& pam, const ModuleOp
     return token;
 }
 
-void read_forward_pass(const PamHandle& pam, int digits, TypedCode& typed) {
-    auto answer = pam.ask(kForwardPassPrompt, false, typed.status);
-    if (!answer) return;
+Result<TypedCode> read_forward_pass(const PamHandle& pam, int digits) {
+    auto answer = pam.ask(kForwardPassPrompt, false);
+    if (!answer) return answer.error();
+    TypedCode typed;
     for (PasswordAndCode& split : split_candidates(answer->view(), digits)) {
         typed.codes.push_back(normalize_typed_code(split.code.view()));
         typed.passwords.push_back(std::move(split.password));
     }
     if (typed.codes.empty()) typed.unsplit = std::move(*answer);
+    return typed;
 }
 
 }  // namespace
 
-TypedCode read_code(const PamHandle& pam, const ModuleOptions& options, int digits,
-                    const OpenedFile* judged, const UserState& record) {
+Result<TypedCode> read_code(const PamHandle& pam, const ModuleOptions& options, int digits,
+                            const OpenedFile* judged, const UserState& record) {
     TypedCode typed;
     const bool from_authtok = options.password_mode == PasswordMode::use_first_pass ||
                               options.password_mode == PasswordMode::try_first_pass;
@@ -60,17 +62,13 @@ TypedCode read_code(const PamHandle& pam, const ModuleOptions& options, int digi
             typed.codes.push_back(normalize_typed_code(token->view()));
             return typed;
         }
-        if (options.password_mode == PasswordMode::use_first_pass) {
-            typed.status = PAM_AUTH_ERR;
-            return typed;
-        }
+        if (options.password_mode == PasswordMode::use_first_pass)
+            return Error{"no PAM_AUTHTOK for use_first_pass", PAM_AUTH_ERR};
     }
-    if (options.password_mode == PasswordMode::forward_pass) {
-        read_forward_pass(pam, digits, typed);
-        return typed;
-    }
-    if (auto answer = pam.ask(options.prompt, options.echo_code, typed.status))
-        typed.codes.push_back(normalize_typed_code(answer->view()));
+    if (options.password_mode == PasswordMode::forward_pass) return read_forward_pass(pam, digits);
+    auto answer = pam.ask(options.prompt, options.echo_code);
+    if (!answer) return answer.error();
+    typed.codes.push_back(normalize_typed_code(answer->view()));
     return typed;
 }
 
@@ -84,9 +82,8 @@ int forward_password(const PamHandle& pam, const ModuleOptions& options, const T
 }
 
 int forward_password_only(const PamHandle& pam) {
-    int status = PAM_SUCCESS;
-    auto password = pam.ask(kPasswordPrompt, false, status);
-    if (!password) return status == PAM_SUCCESS ? PAM_CONV_ERR : status;
+    auto password = pam.ask(kPasswordPrompt, false);
+    if (!password) return password.error().code;
     return pam.set_authtok(*password);
 }
 

@@ -10,6 +10,7 @@
 
 #include "core/module_options.h"
 #include "core/recovery_codes.h"
+#include "core/result.h"
 #include "core/state_record.h"
 #include "module/enrolment_source.h"
 #include "module/pam_handle.h"
@@ -27,16 +28,16 @@ struct TypedCode {
     std::optional<SecretBytes> unsplit;
     // try_first_pass judged PAM_AUTHTOK: remembered if it proves wrong.
     std::optional<TokenFingerprint> authtok_fingerprint;
-    int status = PAM_SUCCESS;
 
-    bool answered() const { return !codes.empty() || unsplit; }
     std::string_view first() const { return codes.empty() ? std::string_view() : codes[0].view(); }
 };
 
 // `judged` and `record` (the record read before the prompt) let
 // try_first_pass recognise a PAM_AUTHTOK that was found not to be a code.
-TypedCode read_code(const PamHandle& pam, const ModuleOptions& options, int digits,
-                    const OpenedFile* judged, const UserState& record);
+// An error when nothing was typed: its code is the conversation's PAM
+// status, or PAM_AUTH_ERR (use_first_pass without PAM_AUTHTOK).
+Result<TypedCode> read_code(const PamHandle& pam, const ModuleOptions& options, int digits,
+                            const OpenedFile* judged, const UserState& record);
 
 // forward_pass: sets PAM_AUTHTOK to the password that went with candidate
 // `matched` (the first one when none matched). Other modes: nothing.

@@ -68,11 +68,11 @@ LegacyRecord legacy_record(const UserState& record, const std::optional<OpenedFi
 Result<OpenedFile> open_file_for(std::string bytes, const std::string& user,
                                  const HostPrivateKey& host) {
     auto parsed = parse_secret_file(bytes);
-    if (!parsed) return Error{parsed.error()};
+    if (!parsed) return parsed.error();
     if (parsed->header.user != user)
         return Error{"belongs to user \"" + parsed->header.user + "\""};
     auto payload = open_secret_file(*parsed, host);
-    if (!payload) return Error{payload.error()};
+    if (!payload) return payload.error();
     OpenedFile file;
     file.hash = sha256_of(bytes);
     file.bytes = std::move(bytes);
@@ -84,12 +84,12 @@ Result<OpenedFile> open_file_for(std::string bytes, const std::string& user,
 LoginPlan plan_login(const PamHandle& pam, const ModuleOptions& options, const std::string& user,
                      const Account& account, std::int64_t now) {
     auto path = expand_secret_path(options.secret, user, account.home);
-    if (!path) return refused("secret path: " + path.error(), PAM_AUTHINFO_UNAVAIL);
+    if (!path) return refused("secret path: " + path.error().message, PAM_AUTHINFO_UNAVAIL);
     if (::geteuid() != 0) {
         // A screen locker or a daemon running as the user: say the cause
         // (the host key; the record would fail the same way).
         if (auto key = load_host_private_key(options.hostkey); !key)
-            return refused(key.error(), PAM_AUTHINFO_UNAVAIL);
+            return refused(key.error().message, PAM_AUTHINFO_UNAVAIL);
     }
 
     // The record, under a lock held only for the read: never while the
@@ -98,11 +98,11 @@ LoginPlan plan_login(const PamHandle& pam, const ModuleOptions& options, const s
     std::string pinned_bytes;
     {
         auto store = LockedStateFile::open_existing(options.statedir, user);
-        if (!store) return refused("record: " + store.error(), PAM_AUTHINFO_UNAVAIL);
+        if (!store) return refused("record: " + store.error().message, PAM_AUTHINFO_UNAVAIL);
         if (*store) {
             record = (*store)->state();
             auto pinned = (*store)->pinned_file();
-            if (!pinned) return refused(pinned.error(), PAM_AUTHINFO_UNAVAIL);
+            if (!pinned) return refused(pinned.error().message, PAM_AUTHINFO_UNAVAIL);
             pinned_bytes = std::move(*pinned);
         }
     }
@@ -120,13 +120,13 @@ LoginPlan plan_login(const PamHandle& pam, const ModuleOptions& options, const s
     std::optional<HostPrivateKey> host;
     if (need_key) {
         auto loaded = load_host_private_key(options.hostkey);
-        if (!loaded) return refused(loaded.error(), PAM_AUTHINFO_UNAVAIL);
+        if (!loaded) return refused(loaded.error().message, PAM_AUTHINFO_UNAVAIL);
         host = std::move(*loaded);
         plan.unsealed = true;
     }
     if (record.pin.present) {
         auto pin = open_file_for(std::move(pinned_bytes), user, *host);
-        if (!pin) return refused("pinned enrolment in the record: " + pin.error());
+        if (!pin) return refused("pinned enrolment in the record: " + pin.error().message);
         plan.pin = std::move(*pin);
     }
 
@@ -138,7 +138,7 @@ LoginPlan plan_login(const PamHandle& pam, const ModuleOptions& options, const s
         auto opened = open_file_for(std::move(read.bytes), user, *host);
         if (!opened) {
             kind = Proposal::unavailable;
-            why = "secret file " + *path + ": " + opened.error();
+            why = "secret file " + *path + ": " + opened.error().message;
         } else {
             const auto id = parse_enrollment_id(opened->parsed.header.enrollment_id);
             if (!id || is_retired(record, *id, opened->hash)) {

@@ -162,7 +162,7 @@ std::optional<Judgement> verify_and_record(const PamHandle& pam, const ModuleOpt
                                            Clock clock) {
     auto store = LockedStateFile::open(options.statedir, user);
     if (!store) {
-        pam.log(LOG_ERR, "state for user " + user + ": " + store.error());
+        pam.log(LOG_ERR, "state for user " + user + ": " + store.error().message);
         return std::nullopt;
     }
     // The time of the decision, under the lock: a login that waited at its
@@ -179,7 +179,8 @@ std::optional<Judgement> verify_and_record(const PamHandle& pam, const ModuleOpt
     const bool adopting = plan.decision == PinDecision::adopt_now;
     if (adopting) {
         if (auto staged = store->stage_pin(file.bytes); !staged) {
-            pam.log(LOG_ERR, "cannot pin the enrolment of user " + user + ": " + staged.error());
+            pam.log(LOG_ERR,
+                    "cannot pin the enrolment of user " + user + ": " + staged.error().message);
             return std::nullopt;
         }
         state = with_new_pin(
@@ -228,7 +229,8 @@ std::optional<Judgement> verify_and_record(const PamHandle& pam, const ModuleOpt
     if (!(verdict.decision.next == store->state())) {
         if (auto status = store->commit(verdict.decision.next); !status) {
             // Without a durable record replay protection would be lost.
-            pam.log(LOG_ERR, "cannot record state for user " + user + ": " + status.error());
+            pam.log(LOG_ERR,
+                    "cannot record state for user " + user + ": " + status.error().message);
             return std::nullopt;
         }
     }
@@ -258,7 +260,7 @@ void record_decoy(const PamHandle& pam, const ModuleOptions& options, std::int64
                   std::string_view typed) {
     verify_decoy(now, options.window, typed);
     if (auto status = write_decoy_state(options.statedir); !status)
-        pam.log(LOG_ERR, "decoy state: " + status.error());
+        pam.log(LOG_ERR, "decoy state: " + status.error().message);
 }
 
 // max_age: an enrolment older than that many days logs in no more, unless
@@ -300,11 +302,10 @@ int authenticate(const PamHandle& pam, const ModuleOptions& options, Clock clock
     // Only this module sets the switch ticket, and only after this point;
     // one that arrives from elsewhere (pam_env's user files) is dropped.
     pam.unset_env(kSwitchTicketVariable);
-    int status = PAM_SUCCESS;
-    const auto user = pam.user(status);
+    const auto user = pam.user();
     if (!user) {
-        pam.log(LOG_ERR, "cannot determine the user name");
-        return status == PAM_CONV_ERR ? PAM_CONV_ERR : PAM_USER_UNKNOWN;
+        pam.log(LOG_ERR, user.error().message);
+        return user.error().code == PAM_CONV_ERR ? PAM_CONV_ERR : PAM_USER_UNKNOWN;
     }
     const std::optional<Account> account = find_account(*user);
     LoginPlan plan = unknown_user_plan();
@@ -336,15 +337,16 @@ int authenticate(const PamHandle& pam, const ModuleOptions& options, Clock clock
 
     // Everyone else is asked, enrolled or not, so the prompt reveals nothing.
     const int digits = plan.judged() ? plan.judged()->parsed.header.otp.digits : kMinDigits;
-    const TypedCode typed = read_code(pam, options, digits, plan.judged(), plan.snapshot);
-    if (!typed.answered()) {
-        if (typed.status == PAM_CONV_ERR || typed.status == PAM_BUF_ERR) {
+    const Result<TypedCode> read = read_code(pam, options, digits, plan.judged(), plan.snapshot);
+    if (!read) {
+        if (read.error().code == PAM_CONV_ERR || read.error().code == PAM_BUF_ERR) {
             pam.log(LOG_ERR, "conversation failed for user " + *user);
             return PAM_CONV_ERR;
         }
         pam.log(LOG_NOTICE, "no verification code for user " + *user);
         return PAM_AUTH_ERR;
     }
+    const TypedCode& typed = *read;
     if (!plan.judged()) {
         if (disguise_refusal(plan)) record_decoy(pam, options, clock(), typed.first());
         // An unknown name may be a password typed into the user field: it

@@ -19,7 +19,7 @@ __attribute__((visibility("default"))) int pam_sm_authenticate(pam_handle_t* pam
     try {
         auto options = pam_totp::parse_module_options(argc, argv);
         if (!options) {
-            pam_syslog(pamh, LOG_ERR, "configuration error: %s", options.error().c_str());
+            pam_syslog(pamh, LOG_ERR, "configuration error: %s", options.error().message.c_str());
             return PAM_SERVICE_ERR;
         }
         const pam_totp::FileSizeLimitLifted unlimited;

@@ -34,13 +34,12 @@ std::string printable(const std::string& text) {
 
 }  // namespace
 
-std::optional<std::string> PamHandle::user(int& status) const {
+Result<std::string> PamHandle::user() const {
     const char* name = nullptr;
-    status = pam_get_user(pamh_, &name, nullptr);
-    if (status != PAM_SUCCESS || !name || !*name) {
-        if (status == PAM_SUCCESS) status = PAM_USER_UNKNOWN;
-        return std::nullopt;
-    }
+    const int status = pam_get_user(pamh_, &name, nullptr);
+    if (status != PAM_SUCCESS) return Error{"cannot determine the user name", status};
+    if (!name || !*name)
+        return Error{"cannot determine the user name: it is empty", PAM_USER_UNKNOWN};
     return std::string(name);
 }
 
@@ -71,16 +70,13 @@ int PamHandle::set_authtok(const SecretBytes& token) const {
     return pam_set_item(pamh_, PAM_AUTHTOK, terminated.data());
 }
 
-std::optional<SecretBytes> PamHandle::ask(const std::string& prompt, bool echo, int& status) const {
+Result<SecretBytes> PamHandle::ask(const std::string& prompt, bool echo) const {
     char* raw = nullptr;
-    status = pam_prompt(pamh_, echo ? PAM_PROMPT_ECHO_ON : PAM_PROMPT_ECHO_OFF, &raw, "%s",
-                        prompt.c_str());
+    const int status = pam_prompt(pamh_, echo ? PAM_PROMPT_ECHO_ON : PAM_PROMPT_ECHO_OFF, &raw,
+                                  "%s", prompt.c_str());
     PamResponse response(raw);
-    if (status != PAM_SUCCESS) return std::nullopt;
-    if (!response) {
-        status = PAM_CONV_ERR;
-        return std::nullopt;
-    }
+    if (status != PAM_SUCCESS) return Error{"conversation failed", status};
+    if (!response) return Error{"no answer from the conversation", PAM_CONV_ERR};
     return SecretBytes::from_string(response.get());
 }
 

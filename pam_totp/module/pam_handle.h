@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "core/result.h"
 #include "core/secret_bytes.h"
 
 namespace pam_totp {
@@ -17,9 +18,9 @@ class PamHandle {
     PamHandle(pam_handle_t* pamh, int flags) : pamh_(pamh), flags_(flags) {}
     pam_handle_t* get() const { return pamh_; }
 
-    // PAM_USER, asking the application if needed. nullopt with `status` set
-    // when PAM could not tell (conversation failure etc.).
-    std::optional<std::string> user(int& status) const;
+    // PAM_USER, asking the application if needed. The error's code is the
+    // PAM status when PAM could not tell (conversation failure etc.).
+    Result<std::string> user() const;
     // PAM_SERVICE if set.
     std::optional<std::string> service() const;
     // PAM_RHOST if set and non-empty.
@@ -28,8 +29,9 @@ class PamHandle {
     std::optional<SecretBytes> authtok() const;
     int set_authtok(const SecretBytes& token) const;
 
-    // Asks one question; nullopt with `status` set on conversation failure.
-    std::optional<SecretBytes> ask(const std::string& prompt, bool echo, int& status) const;
+    // Asks one question; the error's code is the PAM status of a failed
+    // conversation.
+    Result<SecretBytes> ask(const std::string& prompt, bool echo) const;
     // The PAM environment (pam_getenv/pam_putenv): the one channel from
     // pam_sm_authenticate to pam_sm_setcred that crosses sshd's forked
     // authentication child.

@@ -50,14 +50,14 @@ std::optional<std::uint64_t> check_new_code(const OpenedFile& proposal, std::str
 Result<SwitchTicket> stage_switch(const ModuleOptions& options, const std::string& user,
                                   const LoginPlan& plan, std::uint64_t step, std::int64_t now) {
     auto store = LockedStateFile::open(options.statedir, user);
-    if (!store) return Error{store.error()};
+    if (!store) return store.error();
     const UserState& state = store->state();
     if (!(state.pin == plan.snapshot.pin))
         return Error{"the pinned enrolment changed during the login"};
     SwitchTicket ticket{};
     if (RAND_bytes(ticket.data(), static_cast<int>(ticket.size())) != 1)
         return Error{"the random generator failed"};
-    if (auto status = store->stage_pin(plan.proposal->bytes); !status) return Error{status.error()};
+    if (auto status = store->stage_pin(plan.proposal->bytes); !status) return status.error();
     UserState next = state;
     next.pending = PendingSwitch{.present = true,
                                  .ticket = ticket,
@@ -66,7 +66,7 @@ Result<SwitchTicket> stage_switch(const ModuleOptions& options, const std::strin
                                  .step = step,
                                  .generation = state.pin.generation,
                                  .made_at = now};
-    if (auto status = store->commit(next); !status) return Error{status.error()};
+    if (auto status = store->commit(next); !status) return status.error();
     return ticket;
 }
 
@@ -91,8 +91,7 @@ bool offer_switch(const PamHandle& pam, const std::string& user, const ModuleOpt
         case SwitchOffer::ask:
             break;
     }
-    int status = PAM_SUCCESS;
-    auto answer = pam.ask(kNewCodePrompt, false, status);
+    auto answer = pam.ask(kNewCodePrompt, false);
     if (!answer || answer->empty()) return tell_waiting(pam, user, "no code given");
     const SecretBytes code = normalize_typed_code(answer->view());
     const std::int64_t now = clock();  // after the answer, however long it took
@@ -104,7 +103,7 @@ bool offer_switch(const PamHandle& pam, const std::string& user, const ModuleOpt
     auto ticket = stage_switch(options, user, plan, *step, now);
     if (!ticket) {
         pam.log(LOG_ERR,
-                "user " + user + ": cannot stage the new authenticator: " + ticket.error());
+                "user " + user + ": cannot stage the new authenticator: " + ticket.error().message);
         return tell_waiting(pam, user, "could not be staged");
     }
     // The user travels with the ticket: sudo sets PAM_USER to the target
@@ -148,8 +147,7 @@ void commit_pending_switch(const PamHandle& pam, const ModuleOptions& options, s
                                         ": the new authenticator was not adopted (the record "
                                         "changed since it was confirmed)");
     auto bytes = (*store)->pending_file();
-    auto parsed =
-        bytes ? parse_secret_file(*bytes) : Result<ParsedSecretFile>(Error{bytes.error()});
+    auto parsed = bytes ? parse_secret_file(*bytes) : Result<ParsedSecretFile>(bytes.error());
     const auto id = parsed ? parse_enrollment_id(parsed->header.enrollment_id) : std::nullopt;
     if (!parsed || !id || parsed->header.user != *user)
         return pam.log(LOG_ERR, "user " + *user + ": staged authenticator is unusable");
@@ -160,8 +158,8 @@ void commit_pending_switch(const PamHandle& pam, const ModuleOptions& options, s
     next.has_last = true;
     next.last_accepted = pending.step;
     if (auto commit = (*store)->commit(next); !commit)
-        return pam.log(LOG_ERR,
-                       "user " + *user + ": cannot adopt the new authenticator: " + commit.error());
+        return pam.log(LOG_ERR, "user " + *user + ": cannot adopt the new authenticator: " +
+                                    commit.error().message);
     pam.log(LOG_NOTICE, "user " + *user + " switched to a new authenticator (enrollment-id " +
                             parsed->header.enrollment_id + ")");
     pam.tell_info("Your new authenticator is now in use; codes from the old one no longer work.");

@@ -58,12 +58,12 @@ SecretFileRead read_checked(const std::string& path, const std::string& top, uid
             if (::lstat(path.c_str(), &file) != 0 && errno == ENOENT)
                 result.state = SecretFileState::missing;
             else
-                result.reason = path + " is in an unsafe place: " + placed.error();
+                result.reason = path + " is in an unsafe place: " + placed.error().message;
             return result;
         }
         auto read = read_checked_file(path, rules);
         if (!read) {
-            result.reason = read.error();
+            result.reason = read.error().message;
         } else if (!*read) {
             result.state = SecretFileState::missing;
         } else {

@@ -54,15 +54,15 @@ int main(int argc, char** argv) {
     if (keydir.empty() || file.empty()) return fail("--keydir and --file are required");
 
     auto host = load_host_private_key(keydir + "/" + kPrivateKeyName);
-    if (!host) return fail(host.error());
+    if (!host) return fail(host.error().message);
     auto text = read_checked_file(
         file, {.owner = std::nullopt, .forbidden_mode = 0022, .max_size = kMaxSecretFileSize});
-    if (!text) return fail(text.error());
+    if (!text) return fail(text.error().message);
     if (!*text) return fail(file + ": does not exist");
     auto parsed = parse_secret_file((*text)->view());
-    if (!parsed) return fail(file + ": " + parsed.error());
+    if (!parsed) return fail(file + ": " + parsed.error().message);
     auto payload = open_secret_file(*parsed, *host);
-    if (!payload) return fail(file + ": " + payload.error());
+    if (!payload) return fail(file + ": " + payload.error().message);
 
     const SecretHeader& h = parsed->header;
     std::printf("user %s\ntype %s\nalgorithm %s\ndigits %d\n", h.user.c_str(),

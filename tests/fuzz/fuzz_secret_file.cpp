@@ -56,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                        static_cast<std::size_t>(kMaxRecoveryCodes));
         }
     } else {
-        FUZZ_CHECK(!parsed.error().empty());
+        FUZZ_CHECK(!parsed.error().message.empty());
     }
 
     auto payload = decode_payload(std::span(data, size));

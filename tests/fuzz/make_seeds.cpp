@@ -75,7 +75,7 @@ void secret_files() {
     for (const Case& c : cases) {
         auto text = seal_secret_file(header(pub, c.type, c.alg, c.digits),
                                      payload(c.key_size, c.recovery), pub);
-        if (!text) throw std::runtime_error(text.error());
+        if (!text) throw std::runtime_error(text.error().message);
         write("secret_file", c.name, *text);
         const SecretBytes plain = encode_payload(payload(c.key_size, c.recovery));
         write("secret_file", std::string("payload-") + c.name, plain.span());
@@ -97,7 +97,7 @@ void secret_files() {
     tagged_header.version = 2;
     auto body = seal_secret_file(tagged_header, payload(20, 10), pub);
     auto tagged = add_root_tag(*body, fuzz::test_host_key(), 1000, 1795500000);
-    if (!tagged) throw std::runtime_error(tagged.error());
+    if (!tagged) throw std::runtime_error(tagged.error().message);
     write("secret_file", "tagged-v2", *tagged);
     write("secret_file", "crlf", "pam_totp 1\r\nuser alice\r\n");
 }

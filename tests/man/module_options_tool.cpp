@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
         std::vector<std::string_view> args(argv + 2, argv + argc);
         auto options = pam_totp::parse_module_options(args);
         if (options) return 0;
-        std::printf("%s\n", options.error().c_str());
+        std::printf("%s\n", options.error().message.c_str());
         return 1;
     }
     std::fprintf(stderr, "usage: module_options_tool names | parse ARG...\n");

@@ -81,20 +81,20 @@ int seal_command(int argc, char** argv) {
             return fail("unknown argument " + arg);
     }
     auto pub = load_host_public_key(pub_path);
-    if (!pub) return fail(pub.error());
+    if (!pub) return fail(pub.error().message);
     header.key_id = pub->key_id();
     SecretPayload payload;
     payload.key = from_hex(secret_hex);
     payload.recovery = make_recovery_codes(recovery);
     if (!tag_key.empty()) header.version = 2;
     auto text = seal_secret_file(header, payload, *pub);
-    if (!text) return fail(text.error());
+    if (!text) return fail(text.error().message);
     if (!tag_key.empty()) {
         auto host = load_host_private_key(tag_key);
-        if (!host) return fail(host.error());
+        if (!host) return fail(host.error().message);
         if (tag_expires == 0) tag_expires = header.created + kDefaultTagLifetime;
         text = add_root_tag(*text, *host, tag_uid, tag_expires);
-        if (!text) return fail(text.error());
+        if (!text) return fail(text.error().message);
     }
     std::fwrite(text->data(), 1, text->size(), stdout);
     return 0;
@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
     try {
         if (argc == 3 && std::strcmp(argv[1], "host-key") == 0) {
             auto pub = write_new_host_key_pair(argv[2], false);
-            if (!pub) return fail(pub.error());
+            if (!pub) return fail(pub.error().message);
             std::cout << pub->key_id() << "\n";
             return 0;
         }

@@ -26,7 +26,7 @@ int error(const std::string& message) {
 int check_state(const std::string& dir, const std::string& user) {
     // Takes the lock like a login does: a dead writer must not have left it held.
     auto file = LockedStateFile::open(dir, user);
-    if (!file) return error(file.error());
+    if (!file) return error(file.error().message);
     const UserState& s = file->state();
     std::printf("ok %d %llu %u %u %lld\n", s.has_last ? 1 : 0,
                 static_cast<unsigned long long>(s.last_accepted), s.failures, s.locks,
@@ -36,17 +36,17 @@ int check_state(const std::string& dir, const std::string& user) {
 
 int check_secret(const std::string& path, const std::string& hostkey, uid_t uid) {
     auto host = load_host_private_key(hostkey);
-    if (!host) return error(host.error());
+    if (!host) return error(host.error().message);
     auto bytes = read_checked_file(path, {.owner = uid,
                                           .allow_root = false,
                                           .forbidden_mode = 0077,
                                           .max_size = kMaxSecretFileSize});
-    if (!bytes) return error(bytes.error());
+    if (!bytes) return error(bytes.error().message);
     if (!*bytes) return error(path + " does not exist");
     auto parsed = parse_secret_file((**bytes).view());
-    if (!parsed) return error(parsed.error());
+    if (!parsed) return error(parsed.error().message);
     auto payload = open_secret_file(*parsed, *host);
-    if (!payload) return error(payload.error());
+    if (!payload) return error(payload.error().message);
     std::printf("ok %s\n", parsed->header.enrollment_id.c_str());
     return 0;
 }

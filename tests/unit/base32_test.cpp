@@ -29,7 +29,7 @@ const Vector kRfc4648[] = {
 
 std::string decoded(std::string_view text) {
     auto result = base32_decode(text);
-    INFO("decoding \"" << text << "\": " << result.error());
+    INFO("decoding \"" << text << "\": " << result.error().message);
     REQUIRE(result.ok());
     return string_of(*result);
 }
@@ -38,7 +38,7 @@ void check_refused(std::string_view text, std::string_view reason) {
     auto result = base32_decode(text);
     INFO("decoding \"" << text << "\"");
     REQUIRE_FALSE(result.ok());
-    CHECK_THAT(result.error(), Catch::Contains(std::string(reason)));
+    CHECK_THAT(result.error().message, Catch::Contains(std::string(reason)));
 }
 
 }  // namespace

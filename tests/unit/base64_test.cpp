@@ -56,7 +56,7 @@ TEST_CASE("base64 strict decoding refuses malformed text", "[base64]") {
     INFO("decoding \"" << text << "\"");
     auto result = base64_decode(text);
     CHECK_FALSE(result.ok());
-    CHECK_THAT(result.error(), Catch::StartsWith("base64: "));
+    CHECK_THAT(result.error().message, Catch::StartsWith("base64: "));
 }
 
 TEST_CASE("every single-character change of a base64 text changes what it decodes to or is refused",

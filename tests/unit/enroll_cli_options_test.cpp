@@ -17,7 +17,7 @@ using pam_totp::OtpType;
 
 namespace {
 
-std::variant<Options, Failure> parse(std::initializer_list<const char*> args) {
+Result<Options> parse(std::initializer_list<const char*> args) {
     std::vector<const char*> argv{"totp-enroll"};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.push_back(nullptr);
@@ -26,8 +26,8 @@ std::variant<Options, Failure> parse(std::initializer_list<const char*> args) {
 
 Options parsed(std::initializer_list<const char*> args) {
     auto result = parse(args);
-    if (auto* failure = std::get_if<Failure>(&result)) FAIL(failure->message);
-    return std::get<Options>(result);
+    if (!result) FAIL(result.error().message);
+    return *result;
 }
 
 // Refused as a usage error whose message contains `reason` and the hint.
@@ -36,9 +36,9 @@ void refused(std::initializer_list<const char*> args, const std::string& reason)
     for (const char* arg : args) line += std::string(" ") + arg;
     INFO("totp-enroll" << line);
     auto result = parse(args);
-    REQUIRE(std::holds_alternative<Failure>(result));
-    const Failure& failure = std::get<Failure>(result);
-    CHECK(failure.code == ExitCode::usage);
+    REQUIRE_FALSE(result.ok());
+    const Error& failure = result.error();
+    CHECK(exit_code(failure) == ExitCode::usage);
     CHECK_THAT(failure.message, Catch::Contains(reason));
     CHECK_THAT(failure.message, Catch::EndsWith("Try 'totp-enroll --help' for more information."));
 }

@@ -26,7 +26,7 @@ constexpr const char* kKey = "12345678901234567890";
 GoogleAuthenticatorFile parsed(const std::string& text) {
     auto result = parse_google_authenticator(text);
     INFO(text);
-    if (!result) FAIL(result.error());
+    if (!result) FAIL(result.error().message);
     return std::move(result).value();
 }
 
@@ -41,7 +41,7 @@ void refused(const std::string& text, const std::string& message) {
     auto result = parse_google_authenticator(text);
     INFO(text);
     REQUIRE_FALSE(result.ok());
-    CHECK(result.error() == message);
+    CHECK(result.error().message == message);
 }
 
 using Strings = std::vector<std::string>;

@@ -26,7 +26,7 @@ const FileRules kRootOrMe{
 
 std::string read_ok(const std::string& path, const FileRules& rules = kRootOrMe) {
     auto result = read_checked_file(path, rules);
-    INFO(result.error());
+    INFO(result.error().message);
     REQUIRE(result.ok());
     REQUIRE(result->has_value());
     return std::string((**result).view());
@@ -36,8 +36,8 @@ void check_read_refused(const std::string& path, const FileRules& rules,
                         const std::string& expected) {
     auto result = read_checked_file(path, rules);
     REQUIRE_FALSE(result.ok());
-    CHECK_THAT(result.error(), Catch::Contains(path));
-    CHECK_THAT(result.error(), Catch::Contains(expected));
+    CHECK_THAT(result.error().message, Catch::Contains(path));
+    CHECK_THAT(result.error().message, Catch::Contains(expected));
 }
 
 // Runs `read_checked_file` on a thread so that a blocking open fails the
@@ -47,7 +47,7 @@ std::optional<std::string> read_error_within(const std::string& path, std::chron
     auto future = promise->get_future();
     std::thread([promise, path] {
         auto result = read_checked_file(path, kRootOrMe);
-        promise->set_value(result.ok() ? std::string("(read)") : result.error());
+        promise->set_value(result.ok() ? std::string("(read)") : result.error().message);
     }).detach();
     if (future.wait_for(limit) != std::future_status::ready) return std::nullopt;
     return future.get();
@@ -163,7 +163,7 @@ TEST_CASE("check_opened_file checks the descriptor, not the path", "[file_io]") 
     auto status = check_opened_file(null_fd, "/dev/null", kRootOrMe);
     ::close(null_fd);
     REQUIRE_FALSE(status.ok());
-    CHECK_THAT(status.error(), Catch::Contains("not a regular file"));
+    CHECK_THAT(status.error().message, Catch::Contains("not a regular file"));
 }
 
 TEST_CASE("write_file_atomically creates a file with the given mode and no leftovers",
@@ -220,7 +220,7 @@ TEST_CASE("write_file_atomically replaces only when asked", "[file_io]") {
 
     auto refused = write(path, "second");
     REQUIRE_FALSE(refused.ok());
-    CHECK_THAT(refused.error(), Catch::Contains("already exists"));
+    CHECK_THAT(refused.error().message, Catch::Contains("already exists"));
     CHECK(test_util::read_text(path) == "first");
     CHECK(dir.entries() == std::vector<std::string>{"out"});
 
@@ -238,7 +238,7 @@ TEST_CASE("write_file_atomically never writes through a symlink or over a non-fi
     for (bool replace : {false, true}) {
         auto status = write(dir.file("link"), "evil", {.replace = replace});
         REQUIRE_FALSE(status.ok());
-        CHECK_THAT(status.error(), Catch::Contains("symbolic link"));
+        CHECK_THAT(status.error().message, Catch::Contains("symbolic link"));
     }
     CHECK(test_util::read_text(victim) == "precious");
     CHECK(S_ISLNK(stat_of(dir.file("link")).st_mode));
@@ -246,7 +246,7 @@ TEST_CASE("write_file_atomically never writes through a symlink or over a non-fi
     REQUIRE(::mkdir(dir.file("directory").c_str(), 0700) == 0);
     auto status = write(dir.file("directory"), "x", {.replace = true});
     REQUIRE_FALSE(status.ok());
-    CHECK_THAT(status.error(), Catch::Contains("not a regular file"));
+    CHECK_THAT(status.error().message, Catch::Contains("not a regular file"));
     REQUIRE(::mkfifo(dir.file("fifo").c_str(), 0600) == 0);
     CHECK_FALSE(write(dir.file("fifo"), "x", {.replace = true}).ok());
 
@@ -275,7 +275,7 @@ TEST_CASE("write_file_atomically fails cleanly when the directory is missing", "
     TempDir dir;
     auto status = write(dir.file("missing/out"), "x");
     REQUIRE_FALSE(status.ok());
-    CHECK_THAT(status.error(), Catch::Contains("No such file or directory"));
+    CHECK_THAT(status.error().message, Catch::Contains("No such file or directory"));
     CHECK(dir.entries().empty());
 }
 
@@ -291,7 +291,7 @@ TEST_CASE("remove_file removes files and links but not what a link points to", "
     CHECK(test_util::read_text(dir.file("target")) == "keep");
     auto refused = remove_file(dir.file("directory"));
     REQUIRE_FALSE(refused.ok());
-    CHECK_THAT(refused.error(), Catch::Contains("is a directory"));
+    CHECK_THAT(refused.error().message, Catch::Contains("is a directory"));
     CHECK_FALSE(remove_file(dir.file("missing")).ok());
     CHECK(dir.entries() == std::vector<std::string>{"directory", "target"});
 }

@@ -147,7 +147,7 @@ std::string encrypted_pem() {
 
 std::string load_message(const std::string& path) {
     auto key = load_host_private_key(path);
-    return key ? std::string("loaded") : key.error();
+    return key ? std::string("loaded") : key.error().message;
 }
 
 }  // namespace
@@ -157,7 +157,7 @@ TEST_CASE("an encrypted host key is refused, without a passphrase prompt on the 
     const ChildResult r = run_in_child(
         [&] {
             auto key = HostPrivateKey::from_pem(pem);
-            return key ? std::string("loaded") : key.error();
+            return key ? std::string("loaded") : key.error().message;
         },
         false);
     CHECK(r.terminal == "");

@@ -75,7 +75,7 @@ mode_t mode_of(const std::string& path) {
 TEST_CASE("a private key from RFC 7748 yields the RFC's public key and a stable key-id",
           "[host_key]") {
     auto key = HostPrivateKey::from_pem(alice_private_pem());
-    INFO(key.error());
+    INFO(key.error().message);
     REQUIRE(key.ok());
     CHECK(to_hex(key->public_key().raw()) == kAlicePublic);
     CHECK(key->public_key().key_id() == kAliceKeyId);
@@ -171,7 +171,7 @@ TEST_CASE("the public half stored in host.key is taken as given, and a wrong one
 TEST_CASE("PEM parsing refuses other key types and garbage", "[host_key]") {
     auto ed = HostPrivateKey::from_pem(ed25519_private_pem());
     REQUIRE_FALSE(ed.ok());
-    CHECK_THAT(ed.error(), Catch::Contains("not an X25519"));
+    CHECK_THAT(ed.error().message, Catch::Contains("not an X25519"));
 
     CHECK_FALSE(HostPrivateKey::from_pem("").ok());
     CHECK_FALSE(HostPrivateKey::from_pem("hello").ok());
@@ -192,7 +192,7 @@ TEST_CASE("the host key pair is written with the right modes and loads again",
           "[host_key][files]") {
     TempDir dir;
     auto pub = write_new_host_key_pair(dir.path(), false);
-    INFO(pub.error());
+    INFO(pub.error().message);
     REQUIRE(pub.ok());
     const std::string key_path = dir.file(kPrivateKeyName);
     const std::string pub_path = dir.file(kPublicKeyName);
@@ -225,7 +225,7 @@ TEST_CASE("an existing host key pair is replaced only when asked", "[host_key][f
 
     auto again = write_new_host_key_pair(dir.path(), false);
     REQUIRE_FALSE(again.ok());
-    CHECK_THAT(again.error(), Catch::Contains("already exists"));
+    CHECK_THAT(again.error().message, Catch::Contains("already exists"));
     CHECK(test_util::read_text(dir.file(kPrivateKeyName)) == before);
 
     auto replaced = write_new_host_key_pair(dir.path(), true);
@@ -247,11 +247,11 @@ TEST_CASE("host key files that are missing, too open, foreign or not keys are re
 
     auto missing = load_host_private_key(key_path);
     REQUIRE_FALSE(missing.ok());
-    CHECK_THAT(missing.error(),
+    CHECK_THAT(missing.error().message,
                Catch::Contains("does not exist") && Catch::Contains("--generate-host-key"));
     auto missing_pub = load_host_public_key(pub_path);
     REQUIRE_FALSE(missing_pub.ok());
-    CHECK_THAT(missing_pub.error(), Catch::Contains("--generate-host-key"));
+    CHECK_THAT(missing_pub.error().message, Catch::Contains("--generate-host-key"));
 
     test_util::write_text(key_path, alice_private_pem(), 0600);
     test_util::write_text(pub_path, alice_public_pem(), 0644);
@@ -263,21 +263,21 @@ TEST_CASE("host key files that are missing, too open, foreign or not keys are re
         auto open = load_host_private_key(key_path);
         INFO("mode " << std::oct << mode);
         REQUIRE_FALSE(open.ok());
-        CHECK_THAT(open.error(), Catch::Contains("too open"));
+        CHECK_THAT(open.error().message, Catch::Contains("too open"));
     }
     ::chmod(key_path.c_str(), 0600);
     for (mode_t mode : {0664, 0646}) {
         ::chmod(pub_path.c_str(), mode);
         auto open = load_host_public_key(pub_path);
         REQUIRE_FALSE(open.ok());
-        CHECK_THAT(open.error(), Catch::Contains("too open"));
+        CHECK_THAT(open.error().message, Catch::Contains("too open"));
     }
     ::chmod(pub_path.c_str(), 0644);
 
     REQUIRE(::chown(key_path.c_str(), 4321, 4321) == 0);
     auto foreign = load_host_private_key(key_path);
     REQUIRE_FALSE(foreign.ok());
-    CHECK_THAT(foreign.error(), Catch::Contains("owned by uid 4321"));
+    CHECK_THAT(foreign.error().message, Catch::Contains("owned by uid 4321"));
     REQUIRE(::chown(pub_path.c_str(), 4321, 4321) == 0);
     CHECK_FALSE(load_host_public_key(pub_path).ok());
 
@@ -285,11 +285,11 @@ TEST_CASE("host key files that are missing, too open, foreign or not keys are re
     REQUIRE(::chown(key_path.c_str(), 0, 0) == 0);
     auto garbage = load_host_private_key(key_path);
     REQUIRE_FALSE(garbage.ok());
-    CHECK_THAT(garbage.error(), Catch::Contains(key_path));
+    CHECK_THAT(garbage.error().message, Catch::Contains(key_path));
 
     REQUIRE(::symlink(dir.file("elsewhere").c_str(), dir.file("link.key").c_str()) == 0);
     test_util::write_text(dir.file("elsewhere"), alice_private_pem(), 0600);
     auto link = load_host_private_key(dir.file("link.key"));
     REQUIRE_FALSE(link.ok());
-    CHECK_THAT(link.error(), Catch::Contains("symbolic link"));
+    CHECK_THAT(link.error().message, Catch::Contains("symbolic link"));
 }

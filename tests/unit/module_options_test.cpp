@@ -17,7 +17,7 @@ Result<ModuleOptions> parse(std::vector<std::string_view> args) {
 
 ModuleOptions parsed(std::vector<std::string_view> args) {
     auto result = parse(args);
-    INFO(result.error());
+    INFO(result.error().message);
     REQUIRE(result.ok());
     return std::move(result).value();
 }
@@ -26,12 +26,12 @@ void check_refused(std::vector<std::string_view> args, const std::string& expect
     auto result = parse(args);
     INFO("args: " << (args.empty() ? std::string_view() : args.front()));
     REQUIRE_FALSE(result.ok());
-    CHECK_THAT(result.error(), Catch::Contains(expected));
+    CHECK_THAT(result.error().message, Catch::Contains(expected));
 }
 
 std::string expanded(std::string_view pattern, std::string_view user, std::string_view home) {
     auto result = expand_secret_path(pattern, user, home);
-    INFO(pattern << ": " << result.error());
+    INFO(pattern << ": " << result.error().message);
     REQUIRE(result.ok());
     return *result;
 }
@@ -125,7 +125,7 @@ TEST_CASE("unknown options are refused", "[module_options]") {
     const std::string long_arg(5000, 'x');
     auto result = parse({long_arg});
     REQUIRE_FALSE(result.ok());
-    CHECK(result.error().size() < 200);  // the message quotes only a prefix
+    CHECK(result.error().message.size() < 200);  // the message quotes only a prefix
 }
 
 TEST_CASE("numbers out of range or malformed are refused", "[module_options]") {
@@ -202,5 +202,5 @@ TEST_CASE("expand_secret_path refuses what could escape the intended path", "[mo
     auto result = expand_secret_path(pattern, user, home);
     INFO(pattern << " user \"" << user << "\" home \"" << home << "\"");
     REQUIRE_FALSE(result.ok());
-    CHECK_THAT(result.error(), Catch::Contains(expected));
+    CHECK_THAT(result.error().message, Catch::Contains(expected));
 }

@@ -28,7 +28,7 @@ Tagged tagged_file(std::uint32_t uid = 1000, std::int64_t expires = 1795500000) 
     auto body = seal_secret_file(h, payload, t.host.public_key());
     REQUIRE(body.ok());
     auto text = add_root_tag(*body, t.host, uid, expires);
-    INFO(text.error());
+    INFO(text.error().message);
     REQUIRE(text.ok());
     t.text = *text;
     return t;

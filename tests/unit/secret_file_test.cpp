@@ -41,7 +41,7 @@ Enrolment enrol(OtpType type = OtpType::totp, int recovery_codes = kRecoveryCode
     e.payload.key = SecretBytes::random(kDefaultKeySize);
     e.payload.recovery = make_recovery_codes(generate_recovery_codes(recovery_codes));
     auto text = seal_secret_file(e.header, e.payload, e.host.public_key());
-    INFO(text.error());
+    INFO(text.error().message);
     REQUIRE(text.ok());
     e.text = std::move(*text);
     return e;
@@ -50,7 +50,7 @@ Enrolment enrol(OtpType type = OtpType::totp, int recovery_codes = kRecoveryCode
 // Parses and opens; the error of whichever step refused.
 Result<SecretPayload> parse_and_open(std::string_view text, const HostPrivateKey& host) {
     auto parsed = parse_secret_file(text);
-    if (!parsed) return Error{parsed.error()};
+    if (!parsed) return parsed.error();
     return open_secret_file(*parsed, host);
 }
 
@@ -121,7 +121,7 @@ TEST_CASE("a sealed TOTP secret file has the documented layout and opens again",
     CHECK(parsed->header.enrollment_id == e.header.enrollment_id);
 
     auto opened = open_secret_file(*parsed, e.host);
-    INFO(opened.error());
+    INFO(opened.error().message);
     REQUIRE(opened.ok());
     check_same_payload(*opened, e.payload);
     REQUIRE(opened->recovery.hashes.size() == kRecoveryCodeCount);
@@ -165,7 +165,7 @@ TEST_CASE("flipping any byte of any header line makes the file fail to open", "[
                          << text.substr(0, header_size));
             auto parsed = parse_secret_file(text);
             if (!parsed) {
-                CHECK_FALSE(parsed.error().empty());
+                CHECK_FALSE(parsed.error().message.empty());
                 continue;
             }
             ++reached_open;
@@ -191,7 +191,7 @@ TEST_CASE("flipping any byte of the sealed data (key, nonce, ciphertext, tag) ma
         REQUIRE(parsed.ok());
         auto opened = open_secret_file(*parsed, e.host);
         CHECK_FALSE(opened.ok());
-        if (i >= 44) CHECK_THAT(opened.error(), Catch::Contains("authentication failed"));
+        if (i >= 44) CHECK_THAT(opened.error().message, Catch::Contains("authentication failed"));
     }
 }
 
@@ -217,9 +217,9 @@ TEST_CASE("opening with another host key names the key-id mismatch", "[secret_fi
     REQUIRE(parsed.ok());
     auto opened = open_secret_file(*parsed, other);
     REQUIRE_FALSE(opened.ok());
-    CHECK_THAT(opened.error(), Catch::Contains("key-id"));
-    CHECK_THAT(opened.error(), Catch::Contains(e.host.public_key().key_id()));
-    CHECK_THAT(opened.error(), Catch::Contains(other.public_key().key_id()));
+    CHECK_THAT(opened.error().message, Catch::Contains("key-id"));
+    CHECK_THAT(opened.error().message, Catch::Contains(e.host.public_key().key_id()));
+    CHECK_THAT(opened.error().message, Catch::Contains(other.public_key().key_id()));
 
     // A file whose key-id line was rewritten to the other key still fails.
     const std::string forged =
@@ -232,7 +232,7 @@ TEST_CASE("seal_secret_file refuses a header naming another key", "[secret_file]
     const HostPrivateKey other = HostPrivateKey::generate();
     auto text = seal_secret_file(e.header, e.payload, other.public_key());
     REQUIRE_FALSE(text.ok());
-    CHECK_THAT(text.error(), Catch::Contains("key-id"));
+    CHECK_THAT(text.error().message, Catch::Contains("key-id"));
 }
 
 TEST_CASE("every truncation of a secret file is refused", "[secret_file]") {
@@ -241,14 +241,14 @@ TEST_CASE("every truncation of a secret file is refused", "[secret_file]") {
         INFO("truncated to " << size << " of " << e.text.size() << " bytes");
         auto result = parse_and_open(e.text.substr(0, size), e.host);
         REQUIRE_FALSE(result.ok());
-        CHECK_FALSE(result.error().empty());
+        CHECK_FALSE(result.error().message.empty());
     }
     auto cut = parse_secret_file(e.text.substr(0, e.text.size() - 20));
     REQUIRE_FALSE(cut.ok());
-    CHECK_THAT(cut.error(), Catch::Contains("line 10") && Catch::Contains("truncated"));
+    CHECK_THAT(cut.error().message, Catch::Contains("line 10") && Catch::Contains("truncated"));
     auto empty = parse_secret_file("");
     REQUIRE_FALSE(empty.ok());
-    CHECK_THAT(empty.error(), Catch::Contains("empty"));
+    CHECK_THAT(empty.error().message, Catch::Contains("empty"));
 }
 
 TEST_CASE("a 5 MiB secret file is refused for its size", "[secret_file]") {
@@ -257,10 +257,10 @@ TEST_CASE("a 5 MiB secret file is refused for its size", "[secret_file]") {
     while (huge.size() < 5 * 1024 * 1024) huge += "created 1795420000\n";
     auto parsed = parse_secret_file(huge);
     REQUIRE_FALSE(parsed.ok());
-    CHECK_THAT(parsed.error(), Catch::Contains("larger than 4096 bytes"));
+    CHECK_THAT(parsed.error().message, Catch::Contains("larger than 4096 bytes"));
     auto one_over = parse_secret_file(std::string(kMaxSecretFileSize + 1, 'x'));
     REQUIRE_FALSE(one_over.ok());
-    CHECK_THAT(one_over.error(), Catch::Contains("larger than"));
+    CHECK_THAT(one_over.error().message, Catch::Contains("larger than"));
 }
 
 TEST_CASE("malformed secret files are refused with a message naming the problem", "[secret_file]") {
@@ -350,7 +350,7 @@ TEST_CASE("malformed secret files are refused with a message naming the problem"
         INFO(c.what << ":\n" << text);
         REQUIRE_FALSE(parsed.ok());
         for (const std::string& part : c.expected)
-            CHECK_THAT(parsed.error(), Catch::Contains(part));
+            CHECK_THAT(parsed.error().message, Catch::Contains(part));
     }
 }
 
@@ -371,7 +371,7 @@ TEST_CASE("the sealed payload encoding round-trips and its decoder is strict", "
     auto refused = [](std::vector<std::uint8_t> b, const char* expected) {
         auto result = decode_payload(b);
         REQUIRE_FALSE(result.ok());
-        CHECK_THAT(result.error(), Catch::Contains(expected));
+        CHECK_THAT(result.error().message, Catch::Contains(expected));
     };
     auto with = [&](std::size_t index, std::uint8_t value) {
         auto b = bytes;

@@ -61,5 +61,6 @@ TEST_CASE("used-step is optional for TOTP and refused for HOTP") {
     with_step.insert(with_step.find("created "), "used-step 5\n");
     auto parsed = parse_secret_file(with_step);
     REQUIRE_FALSE(parsed.ok());
-    CHECK(parsed.error().find("used-step is not allowed for type hotp") != std::string::npos);
+    CHECK(parsed.error().message.find("used-step is not allowed for type hotp") !=
+          std::string::npos);
 }

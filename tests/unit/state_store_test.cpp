@@ -51,7 +51,7 @@ std::optional<DecodedSlot> slot_on_disk(const std::string& path, int index) {
 // slot 1 = sequence 2 (first), slot 0 = sequence 3 (second).
 void write_two_commits(const TempDir& dir, const UserState& first, const UserState& second) {
     auto file = LockedStateFile::open(dir.path(), "alice");
-    INFO(file.error());
+    INFO(file.error().message);
     REQUIRE(file.ok());
     REQUIRE(file->commit(first).ok());
     REQUIRE(file->commit(second).ok());
@@ -60,7 +60,7 @@ void write_two_commits(const TempDir& dir, const UserState& first, const UserSta
 void check_open_refused(const TempDir& dir, const std::string& user, const std::string& expected) {
     auto file = LockedStateFile::open(dir.path(), user);
     REQUIRE_FALSE(file.ok());
-    CHECK_THAT(file.error(), Catch::Contains(expected));
+    CHECK_THAT(file.error().message, Catch::Contains(expected));
 }
 
 mode_t mode_of(const std::string& path) {
@@ -107,7 +107,7 @@ TEST_CASE("the decoy state file is a name no user can have, written without a lo
     auto written = write_decoy_state(dir.path());
     const auto waited = std::chrono::steady_clock::now() - start;
     ::close(holder);
-    INFO(written.error());
+    INFO(written.error().message);
     CHECK(written.ok());
     CHECK(waited < std::chrono::seconds(1));
     CHECK(mode_of(path) == 0600);
@@ -120,7 +120,7 @@ TEST_CASE("the decoy state file is a name no user can have, written without a lo
     REQUIRE(::symlink(target.c_str(), path.c_str()) == 0);
     auto via_link = write_decoy_state(dir.path());
     REQUIRE_FALSE(via_link.ok());
-    CHECK_THAT(via_link.error(), Catch::Contains("symbolic link"));
+    CHECK_THAT(via_link.error().message, Catch::Contains("symbolic link"));
     CHECK(test_util::read_text(target).empty());
     REQUIRE(::unlink(path.c_str()) == 0);
     test_util::write_text(path, "", 0644);
@@ -133,7 +133,7 @@ TEST_CASE("a new state file is created private with one empty slot, and keeps wh
     const std::string path = dir.file("alice");
     {
         auto file = LockedStateFile::open(dir.path(), "alice");
-        INFO(file.error());
+        INFO(file.error().message);
         REQUIRE(file.ok());
         CHECK(file->path() == path);
         CHECK(file->state() == UserState{});
@@ -189,7 +189,7 @@ TEST_CASE("a corrupt slot is ignored and the other one is used", "[state_store]"
         flip_byte(path, 30);
         {
             auto file = LockedStateFile::open(dir.path(), "alice");
-            INFO(file.error());
+            INFO(file.error().message);
             REQUIRE(file.ok());
             CHECK(file->state() == older);
             REQUIRE(file->commit(state_with(9, 900)).ok());
@@ -213,7 +213,7 @@ TEST_CASE("a corrupt slot is ignored and the other one is used", "[state_store]"
         flip_byte(path, static_cast<off_t>(kSlotStride) + 20);
         auto file = LockedStateFile::open(dir.path(), "alice");
         REQUIRE_FALSE(file.ok());
-        CHECK_THAT(file.error(), Catch::Contains(path) && Catch::Contains("damaged"));
+        CHECK_THAT(file.error().message, Catch::Contains(path) && Catch::Contains("damaged"));
     }
 }
 
@@ -284,7 +284,7 @@ TEST_CASE("a state directory that others can write or own is refused", "[state_s
     check_open_refused(dir, "../missing", "user name");
     auto missing = LockedStateFile::open(dir.file("missing"), "alice");
     REQUIRE_FALSE(missing.ok());
-    CHECK_THAT(missing.error(), Catch::Contains("state directory"));
+    CHECK_THAT(missing.error().message, Catch::Contains("state directory"));
 
     if (!test_util::is_root()) {
         WARN("not root: cannot chown, skipping the foreign-owner check");
@@ -348,7 +348,7 @@ TEST_CASE("a pin is staged in the free area and read back only as the slot names
     REQUIRE(damaged.ok());
     auto pinned = damaged->pinned_file();
     REQUIRE_FALSE(pinned.ok());
-    CHECK_THAT(pinned.error(), Catch::Contains("does not hold the file its record names"));
+    CHECK_THAT(pinned.error().message, Catch::Contains("does not hold the file its record names"));
 }
 
 TEST_CASE("open_existing never creates a record", "[state_store]") {
