@@ -4,6 +4,7 @@
 
 #include "context.h"
 #include "core/host_key_files.h"
+#include "core/secret_file_access.h"
 #include "enrollment.h"
 #include "host_key_command.h"
 #include "import_command.h"
@@ -23,13 +24,13 @@ ExitCode print(const std::string& text) {
 }
 
 Result<TargetUser> target_user(const Options& options) {
-    if (!options.user) return invoking_user();
+    if (!options.user) return pam_totp::find_account(::getuid());
     // Checked against the real uid: even a wrongly installed setuid binary
     // would not let a user act on someone else's enrolment.
     if (::getuid() != 0)
         return failure(ExitCode::refused, "--user " + *options.user +
                                               ": only root may act on another user's enrolment");
-    return user_named(*options.user);
+    return pam_totp::find_account(*options.user);
 }
 
 }  // namespace
@@ -57,12 +58,12 @@ ExitCode run(const Options& options) {
     if (options.file) {
         path = *options.file;
     } else {
-        if (who.home.empty() || who.home[0] != '/')
-            return report(
-                failure(ExitCode::system,
-                        "user " + who.name +
-                            " has no home directory in the password database; use --file"));
-        path = default_secret_path(who);
+        auto home_file = pam_totp::default_secret_path(who);
+        if (!home_file)
+            return report(failure(ExitCode::system, "user " + who.name + ": " +
+                                                        home_file.error().message +
+                                                        " (password database); use --file"));
+        path = std::move(*home_file);
     }
     const Context context{options, who, SecretStore(path, who, options.owner),
                           options.keydir + "/" + pam_totp::kPublicKeyName};

@@ -102,7 +102,7 @@ Status check_owner(const Options& options, const std::set<std::string_view>& see
     if (!seen.count("--owner")) return {};
     if (options.action != Action::enroll && options.action != Action::import)
         return usage("--owner cannot be used with " + std::string(action_flag(options.action)));
-    if (options.owner == FileOwner::root && (!options.user || !options.file))
+    if (options.owner == SecretOwner::root && (!options.user || !options.file))
         return usage("--owner root needs --user NAME and --file PATH");
     return {};
 }
@@ -199,7 +199,7 @@ Result<Options> parse_options(int argc, const char* const* argv) {
         } else if (name == "--owner") {
             if (value != "user" && value != "root")
                 return usage("--owner must be user or root, not '" + value + "'");
-            options.owner = value == "root" ? FileOwner::root : FileOwner::user;
+            options.owner = value == "root" ? SecretOwner::root : SecretOwner::user;
         } else if (name == "--issuer" || name == "--label") {
             if (auto checked = check_display_text(name, value); !checked) return checked.error();
             (name == "--issuer" ? options.issuer : options.label) = value;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/otp.h"
+#include "core/secret_file_access.h"
 #include "exit_codes.h"
 #include "qr_render.h"
 
@@ -25,7 +26,7 @@ enum class Action {
 
 // Who owns the secret file root writes for a user: the user (the default),
 // or root (admin-managed mode, the module's secret_owner=root).
-enum class FileOwner { user, root };
+using pam_totp::SecretOwner;
 
 struct Options {
     Action action = Action::enroll;
@@ -39,7 +40,7 @@ struct Options {
     std::optional<std::string> label;
     std::string keydir;    // --keydir, default /etc/pam_totp
     std::string statedir;  // --statedir, default /var/lib/pam_totp (the module's statedir=)
-    FileOwner owner = FileOwner::user;  // --owner
+    SecretOwner owner = SecretOwner::user;  // --owner
     pam_totp::OtpParams otp;
     QrStyle qr = QrStyle::utf8;
 };

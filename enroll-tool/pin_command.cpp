@@ -5,6 +5,7 @@
 
 #include "core/host_key_files.h"
 #include "core/record_admin.h"
+#include "core/secret_file_access.h"
 #include "record_access.h"
 #include "terminal.h"
 
@@ -176,9 +177,10 @@ ExitCode run_pin_all(const Options& options) {
     auto key = load_key(options);
     if (!key) return report(key.error());
     bool failed = false;
-    for (const TargetUser& user : every_user()) {
-        if (user.home.empty() || user.home[0] != '/') continue;
-        const SecretStore store(default_secret_path(user), user);
+    for (const TargetUser& user : pam_totp::every_account()) {
+        auto path = pam_totp::default_secret_path(user);
+        if (!path) continue;  // no usable home: nothing to pin
+        const SecretStore store(std::move(*path), user);
         const Outcome result = pin_user(options, store, *key, Mode::all_users);
         // Users without a file are not enrolled: most entries are system
         // accounts, and a line each would bury the ones that matter.

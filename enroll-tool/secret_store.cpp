@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "core/file_io.h"
+#include "core/secret_file_access.h"
 #include "fs_identity.h"
 
 namespace totp_enroll {
@@ -22,7 +23,7 @@ Error system_failure(std::string message) {
 }  // namespace
 
 Result<std::optional<FsIdentity>> SecretStore::identity(Access access) const {
-    if (file_owner_ == FileOwner::user) return identity_for(owner_, path_, access);
+    if (file_owner_ == SecretOwner::user) return identity_for(owner_, path_, access);
     // Root reads and writes these as root, so no user may steer the path:
     // the module's secret_owner=root makes the same check.
     const std::string dir = pam_totp::parent_directory(path_);
@@ -37,12 +38,8 @@ Result<std::optional<FsIdentity>> SecretStore::identity(Access access) const {
 Result<std::optional<std::string>> SecretStore::read() const {
     auto as = identity(Access::read);
     if (!as) return as.error();
-    const bool root_owned = file_owner_ == FileOwner::root;
-    auto bytes = pam_totp::read_checked_file(
-        path_, {.owner = root_owned ? 0 : owner_.uid,
-                .allow_root = true,
-                .forbidden_mode = static_cast<mode_t>(root_owned ? 0077 : 0022),
-                .max_size = pam_totp::kMaxSecretFileSize});
+    auto bytes =
+        pam_totp::read_checked_file(path_, pam_totp::secret_file_rules(file_owner_, owner_.uid));
     if (!bytes) return system_failure(bytes.error().message);
     if (!*bytes) return std::optional<std::string>();
     // Not secret: the header is public and the rest is sealed.
@@ -52,24 +49,20 @@ Result<std::optional<std::string>> SecretStore::read() const {
 Status SecretStore::check_can_write(bool replace) const {
     auto as = identity(Access::write);
     if (!as) return as.error();
-    struct stat st {};
-    if (::lstat(path_.c_str(), &st) == 0) {
-        if (S_ISLNK(st.st_mode))
-            return system_failure(path_ + ": is a symbolic link; refusing to write through it");
-        if (!S_ISREG(st.st_mode))
-            return system_failure(path_ + ": exists and is not a regular file");
-        if (!replace)
-            return failure(
-                ExitCode::refused,
-                path_ + ": already exists (already enrolled); use --force to replace it");
-    } else if (errno != ENOENT) {
-        return system_failure(errno_message(path_, errno));
+    if (auto target = pam_totp::check_write_target(path_, replace); !target) {
+        if (target.error().code != EEXIST) return system_failure(target.error().message);
+        return failure(ExitCode::refused,
+                       path_ + ": already exists (already enrolled); use --force to replace it");
     }
     // AT_EACCESS: the check uses the file-system identity just taken, and
     // reports a read-only file system (EROFS) as well as permissions.
     const std::string dir = pam_totp::parent_directory(path_);
     if (::faccessat(AT_FDCWD, dir.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
         return system_failure("cannot create " + path_ + ": " + errno_message(dir, errno));
+    // The module would refuse a file there: say so now, before a QR code.
+    if (auto placed = pam_totp::check_secret_file_place(path_, file_owner_, owner_); !placed)
+        return system_failure(path_ + " would be in an unsafe place, which pam_totp refuses: " +
+                              placed.error().message);
     return {};
 }
 
@@ -78,7 +71,7 @@ Status SecretStore::save(std::string_view text, bool replace) const {
     if (!as) return as.error();
     pam_totp::WriteRules rules{.mode = 0600, .replace = replace};
     // Root writing for someone else hands the file over before it appears.
-    if (::geteuid() == 0 && owner_.uid != 0 && file_owner_ == FileOwner::user) {
+    if (::geteuid() == 0 && owner_.uid != 0 && file_owner_ == SecretOwner::user) {
         rules.uid = owner_.uid;
         rules.gid = owner_.gid;
     }

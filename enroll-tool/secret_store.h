@@ -20,23 +20,23 @@ namespace totp_enroll {
 
 class SecretStore {
   public:
-    SecretStore(std::string path, TargetUser owner, FileOwner file_owner = FileOwner::user)
+    SecretStore(std::string path, TargetUser owner, SecretOwner file_owner = SecretOwner::user)
         : path_(std::move(path)), owner_(std::move(owner)), file_owner_(file_owner) {}
     const std::string& path() const { return path_; }
     const TargetUser& owner() const { return owner_; }
 
     // The file's text, nullopt when there is none. Checked on the open
-    // descriptor: regular file (a symlink is refused), owned by the user or
-    // root, not writable by group or others, at most 4 KiB.
+    // descriptor under the module's rules (core/secret_file_access.h); a
+    // symlink is refused.
     Result<std::optional<std::string>> read() const;
 
     // Refuses a symlink or non-regular file at the path (system problem), an
     // existing file unless `replace` (refused), a directory we cannot write
-    // (system problem).
+    // or one the module would refuse to read from (system problem).
     Status check_can_write(bool replace) const;
 
     // Writes the sealed file's text atomically (0600, owned by the user, or
-    // by root with FileOwner::root).
+    // by root with SecretOwner::root).
     Status save(std::string_view text, bool replace) const;
 
     Status remove() const;
@@ -48,7 +48,7 @@ class SecretStore {
 
     std::string path_;
     TargetUser owner_;
-    FileOwner file_owner_;
+    SecretOwner file_owner_;
 };
 
 // The text of a new secret file: header and payload sealed to `host`.

@@ -63,7 +63,13 @@ struct DirCloser {
 };
 using DirPtr = std::unique_ptr<DIR, DirCloser>;
 
-Status check_target(const std::string& path, bool replace) {
+}  // namespace
+
+std::string errno_message(const std::string& path, int error) {
+    return path + ": " + std::strerror(error);
+}
+
+Status check_write_target(const std::string& path, bool replace) {
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) {
         if (errno == ENOENT) return {};
@@ -72,14 +78,8 @@ Status check_target(const std::string& path, bool replace) {
     if (S_ISLNK(st.st_mode))
         return Error{path + ": is a symbolic link; refusing to write through it"};
     if (!S_ISREG(st.st_mode)) return Error{path + ": exists and is not a regular file"};
-    if (!replace) return Error{path + ": already exists"};
+    if (!replace) return Error{path + ": already exists", EEXIST};
     return {};
-}
-
-}  // namespace
-
-std::string errno_message(const std::string& path, int error) {
-    return path + ": " + std::strerror(error);
 }
 
 std::string parent_directory(const std::string& path) {
@@ -186,7 +186,7 @@ int remove_stale_temp_files(const std::string& path, uid_t owner, std::chrono::s
 
 Status write_file_atomically(const std::string& path, std::span<const std::uint8_t> content,
                              const WriteRules& rules) {
-    if (auto status = check_target(path, rules.replace); !status) return status;
+    if (auto status = check_write_target(path, rules.replace); !status) return status;
     remove_stale_temp_files(path, rules.uid.value_or(::geteuid()), kStaleTempAge);
     const std::string temp = temp_name_for(path);
     UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -205,7 +205,7 @@ Status write_file_atomically(const std::string& path, std::span<const std::uint8
             if (::rename(temp.c_str(), path.c_str()) != 0) return Error{errno_message(path, errno)};
         } else {
             // link() fails with EEXIST instead of replacing: no race with a
-            // file that appeared after check_target.
+            // file that appeared after check_write_target.
             if (::link(temp.c_str(), path.c_str()) != 0) return Error{errno_message(path, errno)};
             ::unlink(temp.c_str());
         }

@@ -39,6 +39,11 @@ Status check_directory_chain(const std::string& path, const std::string& stop, u
 // Same checks on an already opened descriptor.
 Status check_opened_file(int fd, const std::string& path, const FileRules& rules);
 
+// Whether `path` may be written: nothing there, or (with `replace`) a
+// regular file; a symlink or anything else is refused, and an existing file
+// without `replace` is an error whose code is EEXIST.
+Status check_write_target(const std::string& path, bool replace);
+
 struct WriteRules {
     mode_t mode = 0600;
     std::optional<uid_t> uid;  // fchown the temp file before it becomes visible

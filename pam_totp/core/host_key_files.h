@@ -3,14 +3,11 @@
 
 #include <string>
 
+#include "core/default_paths.h"
 #include "core/host_key.h"
 #include "core/result.h"
 
 namespace pam_totp {
-
-constexpr char kDefaultKeyDir[] = "/etc/pam_totp";
-constexpr char kPrivateKeyName[] = "host.key";
-constexpr char kPublicKeyName[] = "host.pub";
 
 // Private key: a regular file owned by root, no access for group or others,
 // not encrypted. A caller that is not root and is denied access gets

@@ -77,7 +77,7 @@ Status apply_option(ModuleOptions& o, std::string_view arg, bool& mode_set) {
         if (name == "secret_owner") {
             if (value != "user" && value != "root")
                 return Error{"option secret_owner= must be user or root"};
-            o.root_owned_secrets = value == "root";
+            o.secret_owner = value == "root" ? SecretOwner::root : SecretOwner::user;
             return {};
         }
         if (name == "prompt") {
@@ -113,7 +113,7 @@ Result<ModuleOptions> parse_module_options(std::span<const std::string_view> arg
         if (auto status = apply_option(options, arg, mode_set); !status) return status.error();
     // Root-managed files are read as root: a path through the user's home
     // would let the user choose what root opens.
-    if (options.root_owned_secrets && options.secret.find("%h") != std::string::npos)
+    if (options.secret_owner == SecretOwner::root && options.secret.find("%h") != std::string::npos)
         return Error{"secret_owner=root needs a secret= path outside the home (no %h)"};
     return options;
 }

@@ -8,7 +8,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/default_paths.h"
 #include "core/result.h"
+#include "core/secret_file_access.h"
 
 namespace pam_totp {
 
@@ -22,9 +24,9 @@ enum class PasswordMode {
 enum class SwitchSetting { by_service, on, off };
 
 struct ModuleOptions {
-    std::string secret = "%h/.pam_totp";
-    std::string hostkey = "/etc/pam_totp/host.key";
-    std::string statedir = "/var/lib/pam_totp";
+    std::string secret = kDefaultSecretPattern;
+    std::string hostkey = kDefaultHostKey;
+    std::string statedir = kDefaultStateDir;
     bool optional = false;  // `optional` / `nullok`: unenrolled users get PAM_IGNORE
     int window = 1;
     int hotp_window = 10;
@@ -41,7 +43,7 @@ struct ModuleOptions {
     // code; by default every service but su, sudo, polkit and runuser.
     SwitchSetting switch_setting = SwitchSetting::by_service;
     // secret_owner=root: only root-owned files in root-owned directories.
-    bool root_owned_secrets = false;
+    SecretOwner secret_owner = SecretOwner::user;
     // max_age=DAYS: enrolments older than this stop logging in (0: never).
     int max_age_days = 0;
 };

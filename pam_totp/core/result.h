@@ -14,8 +14,9 @@ namespace pam_totp {
 
 struct Error {
     std::string message;
-    // 0 in the core, which knows neither PAM nor exit statuses: the caller
-    // that turns the error into a status decides.
+    // In the core, which knows neither PAM nor exit statuses, 0 (the caller
+    // that turns the error into a status decides) or, where a caller must
+    // tell one cause from the others, the errno value of that cause.
     int code = 0;
 };
 

@@ -25,7 +25,7 @@ struct ReadProposal {
 
 ReadProposal read_proposal(const PamHandle& pam, const ModuleOptions& options,
                            const Account& account, const std::string& path) {
-    SecretFileRead read = options.root_owned_secrets
+    SecretFileRead read = options.secret_owner == SecretOwner::root
                               ? read_root_managed_file(path)
                               : read_secret_file_as(pam.get(), account, path);
     ReadProposal out;
@@ -45,7 +45,7 @@ ReadProposal read_proposal(const PamHandle& pam, const ModuleOptions& options,
 // the pin, or for any file in secret_owner=root mode.
 bool root_vouches(const ModuleOptions& options, const OpenedFile& file, const Account& account,
                   const HostPrivateKey& host, const UserState& record, std::int64_t now) {
-    if (options.root_owned_secrets) return true;
+    if (options.secret_owner == SecretOwner::root) return true;
     const auto& tag = file.parsed.tag;
     const std::int64_t created = file.parsed.header.created;
     if (!tag || tag->expires < now || tag->expires - created > kMaxTagLifetime) return false;

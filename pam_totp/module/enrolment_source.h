@@ -14,7 +14,7 @@
 #include "core/secret_file.h"
 #include "core/state_record.h"
 #include "module/pam_handle.h"
-#include "module/user_account.h"
+#include "module/secret_file_reader.h"
 
 namespace pam_totp {
 

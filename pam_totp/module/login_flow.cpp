@@ -17,8 +17,8 @@
 #include "core/verifier.h"
 #include "module/code_reader.h"
 #include "module/enrolment_source.h"
+#include "module/secret_file_reader.h"
 #include "module/switch_flow.h"
-#include "module/user_account.h"
 
 namespace pam_totp {
 namespace {
@@ -307,7 +307,9 @@ int authenticate(const PamHandle& pam, const ModuleOptions& options, Clock clock
         pam.log(LOG_ERR, user.error().message);
         return user.error().code == PAM_CONV_ERR ? PAM_CONV_ERR : PAM_USER_UNKNOWN;
     }
-    const std::optional<Account> account = find_account(*user);
+    // A failed lookup ends like an unknown user: prompted and refused, so
+    // nobody can enumerate users.
+    const Result<Account> account = find_account(*user);
     LoginPlan plan = unknown_user_plan();
     if (account && account->name != *user) {
         // NSS may map "Alice" to "alice"; %u and the record must then not

@@ -98,11 +98,24 @@ def recovery_codes_in(output):
     return codes
 
 
+def private_test_root():
+    """Where the temp directories go: totp-enroll refuses to write a secret
+    file where the module would refuse to read it (directories writable by
+    others up to "/", as /tmp is), so as root a root-owned 0755 directory
+    under /run; otherwise the default temp directory."""
+    if os.geteuid() != 0:
+        return None
+    path = "/run/pam_totp-tests"
+    os.makedirs(path, mode=0o755, exist_ok=True)
+    os.chmod(path, 0o755)
+    return path
+
+
 class EnrollTestCase(unittest.TestCase):
     """A temp directory (traversable by nobody) with a fresh host key pair."""
 
     def setUp(self):
-        self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="enroll-test-"))
+        self.tmp = pathlib.Path(tempfile.mkdtemp(prefix="enroll-test-", dir=private_test_root()))
         self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
         os.chmod(self.tmp, 0o755)
         self.keydir = self.tmp / "keys"

@@ -233,6 +233,25 @@ class TargetFile(EnrollTestCase):
                 self.assertNotIn("otpauth://", r.stdout)
                 self.assert_no_secret_written(d)
 
+    def test_never_writes_where_the_module_would_not_read(self):
+        """A file the module would refuse (its directory writable by the
+        group: sshd's StrictModes) is refused before the QR code, for the
+        user and for root writing for them."""
+        d = self.make_dir("group-writable", owner="nobody", mode=0o775)
+        for who in ("nobody", "root --user nobody"):
+            with self.subTest(who=who):
+                args = ["--keydir", str(self.keydir), "--file", str(d / ".pam_totp")]
+                if who == "nobody":
+                    r = self.run_enroll(*args, input="1\n", as_nobody=True)
+                else:
+                    r = self.run_enroll(*args, "--user", "nobody", "--statedir", str(self.statedir),
+                                        input="1\n")
+                self.assertEqual(r.returncode, SYSTEM, r.stderr)
+                self.assertIn("would be in an unsafe place, which pam_totp refuses", r.stderr)
+                self.assertIn(f"directory {d} is writable by group or others", r.stderr)
+                self.assertNotIn("otpauth://", r.stdout)
+                self.assert_no_secret_written(d)
+
     def test_directory_target(self):
         self.secret.mkdir()
         r = self.run_enroll("--keydir", str(self.keydir), "--file", str(self.secret), "--force", input="1\n")

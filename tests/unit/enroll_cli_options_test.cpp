@@ -59,7 +59,7 @@ TEST_CASE("totp-enroll without arguments enrols the invoking user with the defau
     CHECK(o.keydir == "/etc/pam_totp");
     CHECK(o.statedir == "/var/lib/pam_totp");
     CHECK(o.statedir == pam_totp::ModuleOptions{}.statedir);
-    CHECK(o.owner == FileOwner::user);
+    CHECK(o.owner == SecretOwner::user);
     CHECK(o.otp.type == OtpType::totp);
     CHECK(o.otp.algorithm == Algorithm::sha1);
     CHECK(o.otp.digits == 6);
@@ -228,12 +228,12 @@ TEST_CASE("totp-enroll --all goes with --pin alone", "[enroll][cli]") {
 
 TEST_CASE("totp-enroll --owner shapes a file root writes for a user", "[enroll][cli]") {
     const Options root = parsed({"--user", "alice", "--owner", "root", "--file", "/etc/s/alice"});
-    CHECK(root.owner == FileOwner::root);
+    CHECK(root.owner == SecretOwner::root);
     CHECK(root.action == Action::enroll);
     CHECK(parsed({"--import", "ga", "--user", "alice", "--owner=root", "--file", "/etc/s/alice"})
-              .owner == FileOwner::root);
-    CHECK(parsed({"--owner", "user"}).owner == FileOwner::user);
-    CHECK(parsed({"--import", "ga", "--owner", "user"}).owner == FileOwner::user);
+              .owner == SecretOwner::root);
+    CHECK(parsed({"--owner", "user"}).owner == SecretOwner::user);
+    CHECK(parsed({"--import", "ga", "--owner", "user"}).owner == SecretOwner::user);
     refused({"--owner", "root"}, "--owner root needs --user NAME and --file PATH");
     refused({"--owner", "root", "--user", "alice"},
             "--owner root needs --user NAME and --file PATH");

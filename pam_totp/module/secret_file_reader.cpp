@@ -1,40 +1,19 @@
-#include "module/user_account.h"
+#include "module/secret_file_reader.h"
 
+#include <pwd.h>
 #include <security/pam_ext.h>
 #include <security/pam_modutil.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 
-#include <cerrno>
-
 #include "core/file_io.h"
-#include "core/secret_file.h"
+#include "core/secret_file_access.h"
 
 namespace pam_totp {
-
-std::optional<Account> find_account(const std::string& name) {
-    long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-    if (size < 1024) size = 1024;
-    for (int attempt = 0; attempt < 6; ++attempt, size *= 4) {
-        Account account;
-        account.storage = std::make_unique<char[]>(static_cast<std::size_t>(size));
-        struct passwd* found = nullptr;
-        const int error = ::getpwnam_r(name.c_str(), &account.pw, account.storage.get(),
-                                       static_cast<std::size_t>(size), &found);
-        if (error == ERANGE) continue;
-        if (error != 0 || !found) return std::nullopt;
-        account.name = found->pw_name ? found->pw_name : "";
-        account.home = found->pw_dir ? found->pw_dir : "";
-        account.uid = found->pw_uid;
-        account.gid = found->pw_gid;
-        return account;
-    }
-    return std::nullopt;
-}
-
 namespace {
 
 // What is done with the reader's identity: check the directories above the
@@ -42,8 +21,8 @@ namespace {
 // missing file (not enrolled) from a missing directory (an unmounted home
 // must not count as "not enrolled" under `optional`).
 // noexcept: nothing may skip the regain that follows.
-SecretFileRead read_checked(const std::string& path, const std::string& top, uid_t owner,
-                            const FileRules& rules) noexcept {
+SecretFileRead read_checked(const std::string& path, SecretOwner owner,
+                            const Account& account) noexcept {
     SecretFileRead result;
     try {
         struct stat st {};
@@ -53,7 +32,7 @@ SecretFileRead read_checked(const std::string& path, const std::string& top, uid
         }
         // An unsafe place is refused before anything there is opened (the
         // path is then only looked at, never followed at its last part).
-        if (const Status placed = check_directory_chain(path, top, owner); !placed) {
+        if (const Status placed = check_secret_file_place(path, owner, account); !placed) {
             struct stat file {};
             if (::lstat(path.c_str(), &file) != 0 && errno == ENOENT)
                 result.state = SecretFileState::missing;
@@ -61,7 +40,7 @@ SecretFileRead read_checked(const std::string& path, const std::string& top, uid
                 result.reason = path + " is in an unsafe place: " + placed.error().message;
             return result;
         }
-        auto read = read_checked_file(path, rules);
+        auto read = read_checked_file(path, secret_file_rules(owner, account.uid));
         if (!read) {
             result.reason = read.error().message;
         } else if (!*read) {
@@ -85,16 +64,17 @@ SecretFileRead read_secret_file_as(pam_handle_t* pamh, const Account& account,
     gid_t saved_groups[PAM_MODUTIL_NGROUPS];
     struct pam_modutil_privs privs = {saved_groups,           PAM_MODUTIL_NGROUPS,    0,
                                       static_cast<gid_t>(-1), static_cast<uid_t>(-1), 0};
-    if (pam_modutil_drop_priv(pamh, &privs, &account.pw) != 0) {
+    // What pam_modutil_drop_priv reads: the name (for the groups) and the ids.
+    struct passwd pw {};
+    pw.pw_name = const_cast<char*>(account.name.c_str());
+    pw.pw_uid = account.uid;
+    pw.pw_gid = account.gid;
+    if (pam_modutil_drop_priv(pamh, &privs, &pw) != 0) {
         SecretFileRead result;
         result.reason = "cannot switch to the user's identity to read " + path;
         return result;
     }
-    SecretFileRead result = read_checked(path, account.home, account.uid,
-                                         {.owner = account.uid,
-                                          .allow_root = true,
-                                          .forbidden_mode = 0022,
-                                          .max_size = kMaxSecretFileSize});
+    SecretFileRead result = read_checked(path, SecretOwner::user, account);
     if (pam_modutil_regain_priv(pamh, &privs) != 0) {
         // Carrying on under the user's identity would let whatever the stack
         // does next act with it: stop this process, as OpenSSH would.
@@ -110,9 +90,7 @@ SecretFileRead read_secret_file_as(pam_handle_t* pamh, const Account& account,
 SecretFileRead read_root_managed_file(const std::string& path) {
     // Read as root, so every directory from "/" down must be root's: no
     // user can then choose what root opens.
-    SecretFileRead result = read_checked(
-        path, "/", 0,
-        {.owner = 0, .allow_root = true, .forbidden_mode = 0077, .max_size = kMaxSecretFileSize});
+    SecretFileRead result = read_checked(path, SecretOwner::root, Account{"root", 0, 0, "/"});
     if (result.state == SecretFileState::refused && result.reason.empty())
         result.reason = "cannot read " + path;
     return result;

@@ -1,0 +1,18 @@
+// Where pam_totp keeps things unless an option says otherwise: one place
+// for the module's option defaults and totp-enroll's, so both name the same
+// files.
+#pragma once
+
+namespace pam_totp {
+
+// The host key pair: host.key (root 0600) and host.pub.
+inline constexpr char kDefaultKeyDir[] = "/etc/pam_totp";
+inline constexpr char kPrivateKeyName[] = "host.key";
+inline constexpr char kPublicKeyName[] = "host.pub";
+inline constexpr char kDefaultHostKey[] = "/etc/pam_totp/host.key";
+// The module's records (statedir=).
+inline constexpr char kDefaultStateDir[] = "/var/lib/pam_totp";
+// The user's secret file (secret=): %h is the home from the password database.
+inline constexpr char kDefaultSecretPattern[] = "%h/.pam_totp";
+
+}  // namespace pam_totp
