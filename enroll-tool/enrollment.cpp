@@ -14,7 +14,7 @@
 #include "core/recovery_codes.h"
 #include "core/secret_file.h"
 #include "core/verifier.h"
-#include "enrolment_writer.h"
+#include "enrollment_writer.h"
 #include "otpauth_uri.h"
 #include "qr_render.h"
 #include "recovery_output.h"
@@ -140,9 +140,9 @@ ExitCode run_enrollment(const Context& context) {
     if (!host) return report(host.error());
     if (auto status = context.store.check_can_write(options.force); !status)
         return report(status.error());
-    auto writer = EnrolmentWriter::prepare(context, *host);
+    auto writer = EnrollmentWriter::prepare(context, *host);
     if (!writer) return report(writer.error());
-    const EnrolmentWriter& saver = *writer;
+    const EnrollmentWriter& saver = *writer;
 
     const SecretBytes key = SecretBytes::random(pam_totp::kDefaultKeySize);
     const std::string host_label = host_name();

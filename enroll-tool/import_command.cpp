@@ -5,7 +5,7 @@
 #include "core/host_key_files.h"
 #include "core/recovery_codes.h"
 #include "core/secret_file.h"
-#include "enrolment_writer.h"
+#include "enrollment_writer.h"
 #include "fs_identity.h"
 #include "google_authenticator_import.h"
 #include "terminal.h"
@@ -43,9 +43,9 @@ ExitCode run_import(const Context& context) {
     if (!host) return report(host.error());
     if (auto status = context.store.check_can_write(options.force); !status)
         return report(status.error());
-    auto writer = EnrolmentWriter::prepare(context, *host);
+    auto writer = EnrollmentWriter::prepare(context, *host);
     if (!writer) return report(writer.error());
-    const EnrolmentWriter& saver = *writer;
+    const EnrollmentWriter& saver = *writer;
 
     auto text = read_import_file(context);
     if (!text) return report(text.error());

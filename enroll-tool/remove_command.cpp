@@ -67,7 +67,8 @@ Result<std::string> retire(const Context& context, const FoundFile& file) {
     auto& record = *opened;
     if (!record || (!file.exists && !record->state().pin.present)) return std::string();
     const pam_totp::PinRef pin = record->state().pin;
-    if (auto status = pam_totp::retire_enrolment(*record, file.identity, context.user.uid); !status)
+    if (auto status = pam_totp::retire_enrollment(*record, file.identity, context.user.uid);
+        !status)
         return failure(ExitCode::system, status.error().message);
     return "Retired in " + record->path() + ":" + retired_text(pin, file) +
            ". No copy is trusted again, and only root enrols " + context.user.name +

@@ -29,10 +29,10 @@ PinDecision decide_pin(const PinInputs& in) {
     return PinDecision::refuse;
 }
 
-EnrolmentAge enrolment_age(std::int64_t started, std::int64_t now, int max_age_days) {
+EnrollmentAge enrollment_age(std::int64_t started, std::int64_t now, int max_age_days) {
     constexpr std::int64_t kDay = 24 * 3600;
     constexpr int kWarningDays = 7;
-    EnrolmentAge age;
+    EnrollmentAge age;
     const std::int64_t expires = started + static_cast<std::int64_t>(max_age_days) * kDay;
     if (now >= expires) {
         age.expired = true;

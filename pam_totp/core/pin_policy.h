@@ -32,7 +32,7 @@ enum class PinDecision {
 
 // A version 1 record (from before pins) names the enrolment its counters
 // belong to: only that enrolment is pinned on its own word.
-enum class LegacyRecord { none, same_enrolment, other_enrolment };
+enum class LegacyRecord { none, same_enrollment, other_enrollment };
 
 struct PinInputs {
     bool has_pin = false;
@@ -51,10 +51,10 @@ std::string_view proposal_name(Proposal proposal);
 
 // max_age: whether an enrolment that started at `started` has expired, and
 // the days left when it expires within a week.
-struct EnrolmentAge {
+struct EnrollmentAge {
     bool expired = false;
     std::optional<int> days_left;
 };
-EnrolmentAge enrolment_age(std::int64_t started, std::int64_t now, int max_age_days);
+EnrollmentAge enrollment_age(std::int64_t started, std::int64_t now, int max_age_days);
 
 }  // namespace pam_totp

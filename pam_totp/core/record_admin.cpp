@@ -60,9 +60,9 @@ Status pin_file(LockedStateFile& record, std::string_view bytes, const PinnedFil
     return record.commit(bound_to(with_new_pin(record.state(), file, area, now), uid));
 }
 
-Status retire_enrolment(LockedStateFile& record, const std::optional<PinnedFile>& file,
-                        std::uint32_t uid) {
-    return record.commit(bound_to(without_enrolment(record.state(), file), uid));
+Status retire_enrollment(LockedStateFile& record, const std::optional<PinnedFile>& file,
+                         std::uint32_t uid) {
+    return record.commit(bound_to(without_enrollment(record.state(), file), uid));
 }
 
 Status unlock_record(LockedStateFile& record) {

@@ -37,9 +37,9 @@ Status pin_file(LockedStateFile& record, std::string_view bytes, const PinnedFil
                 std::uint32_t uid, std::int64_t now);
 
 // --remove: the pin and `file` are retired, trust on first use is closed,
-// and the record is bound to `uid` (without_enrolment).
-Status retire_enrolment(LockedStateFile& record, const std::optional<PinnedFile>& file,
-                        std::uint32_t uid);
+// and the record is bound to `uid` (without_enrollment).
+Status retire_enrollment(LockedStateFile& record, const std::optional<PinnedFile>& file,
+                         std::uint32_t uid);
 
 // --unlock: failures and the lock go, nothing else (unlocked).
 Status unlock_record(LockedStateFile& record);

@@ -28,7 +28,8 @@ UserState with_new_pin(const UserState& stored, const PinnedFile& file, std::uin
     return next;
 }
 
-UserState without_enrolment(const UserState& stored, const std::optional<PinnedFile>& also_retire) {
+UserState without_enrollment(const UserState& stored,
+                             const std::optional<PinnedFile>& also_retire) {
     UserState next = stored;
     if (stored.pin.present) retire(next, stored.pin.enrollment_id, stored.pin.hash);
     if (also_retire) retire(next, also_retire->enrollment_id, also_retire->hash);

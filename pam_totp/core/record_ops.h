@@ -26,7 +26,7 @@ UserState with_new_pin(const UserState& stored, const PinnedFile& file, std::uin
 
 // root's --remove: the pin and `also_retire` (the user's file, if any) are
 // retired, the pin is dropped, and trust on first use is closed for the user.
-UserState without_enrolment(const UserState& stored, const std::optional<PinnedFile>& also_retire);
+UserState without_enrollment(const UserState& stored, const std::optional<PinnedFile>& also_retire);
 
 // root's --unlock: failures and the lock go; the replay position, used
 // recovery codes and the pin stay.

@@ -127,7 +127,7 @@ Sha256 sha256_of(std::string_view bytes) {
 bool is_retired(const UserState& state, const EnrollmentId& id, const Sha256& hash) {
     bool found = false;
     for (std::size_t i = 0; i < state.retired_count && i < kRetiredCapacity; ++i) {
-        const RetiredEnrolment& r = state.retired[i];
+        const RetiredEnrollment& r = state.retired[i];
         found |= CRYPTO_memcmp(r.enrollment_id.data(), id.data(), id.size()) == 0;
         found |= CRYPTO_memcmp(r.hash.data(), hash.data(), hash.size()) == 0;
     }
@@ -143,7 +143,7 @@ void retire(UserState& state, const EnrollmentId& id, const Sha256& hash) {
         std::move(state.retired.begin() + 1, state.retired.end(), state.retired.begin());
         state.retired_count = kRetiredCapacity - 1;
     }
-    state.retired[state.retired_count++] = RetiredEnrolment{id, hash};
+    state.retired[state.retired_count++] = RetiredEnrollment{id, hash};
 }
 
 Slot encode_slot(const UserState& s, std::uint64_t sequence) {
@@ -173,7 +173,7 @@ Slot encode_slot(const UserState& s, std::uint64_t sequence) {
     w.u64(s.pending.generation);
     w.u64(static_cast<std::uint64_t>(s.pending.made_at));
     w.u32(s.retired_count);
-    for (const RetiredEnrolment& r : s.retired) {
+    for (const RetiredEnrollment& r : s.retired) {
         w.bytes(r.enrollment_id);
         w.bytes(r.hash);
     }
@@ -227,7 +227,7 @@ std::optional<DecodedSlot> decode_slot(std::span<const std::uint8_t> bytes) {
     s.pending.generation = r.u64();
     s.pending.made_at = static_cast<std::int64_t>(r.u64());
     s.retired_count = r.u32();
-    for (RetiredEnrolment& retired : s.retired) {
+    for (RetiredEnrollment& retired : s.retired) {
         r.bytes(retired.enrollment_id);
         r.bytes(retired.hash);
     }

@@ -51,10 +51,10 @@ struct PendingSwitch {
     bool operator==(const PendingSwitch&) const = default;
 };
 
-struct RetiredEnrolment {
+struct RetiredEnrollment {
     EnrollmentId enrollment_id{};
     Sha256 hash{};
-    bool operator==(const RetiredEnrolment&) const = default;
+    bool operator==(const RetiredEnrollment&) const = default;
 };
 
 constexpr std::size_t kRetiredCapacity = 12;
@@ -96,7 +96,7 @@ struct UserState {
     std::string last_failure_host;  // at most kMaxRecordedHost bytes
     PendingSwitch pending;
     // Enrolments that may never be pinned again (root's --remove, switches).
-    std::array<RetiredEnrolment, kRetiredCapacity> retired{};
+    std::array<RetiredEnrollment, kRetiredCapacity> retired{};
     std::uint32_t retired_count = 0;  // entries used; the oldest is dropped past capacity
 
     bool operator==(const UserState&) const = default;

@@ -12,7 +12,7 @@
 #include "core/recovery_codes.h"
 #include "core/result.h"
 #include "core/state_record.h"
-#include "module/enrolment_source.h"
+#include "module/enrollment_source.h"
 #include "module/pam_handle.h"
 
 namespace pam_totp {

@@ -16,7 +16,7 @@
 #include "core/state_store.h"
 #include "core/verifier.h"
 #include "module/code_reader.h"
-#include "module/enrolment_source.h"
+#include "module/enrollment_source.h"
 #include "module/secret_file_reader.h"
 #include "module/switch_flow.h"
 
@@ -273,7 +273,7 @@ int check_age(const PamHandle& pam, const std::string& user, const ModuleOptions
     std::int64_t started = file.parsed.header.created;
     if (plan.decision != PinDecision::adopt_now && plan.snapshot.pin.present)
         started = std::min(started, plan.snapshot.pin.pinned_at);
-    const EnrolmentAge age = enrolment_age(started, now, options.max_age_days);
+    const EnrollmentAge age = enrollment_age(started, now, options.max_age_days);
     if (age.expired) {
         pam.tell_error("Your authenticator enrolment is older than " +
                        std::to_string(options.max_age_days) +

@@ -10,7 +10,7 @@
 
 #include "core/module_options.h"
 #include "module/clock.h"
-#include "module/enrolment_source.h"
+#include "module/enrollment_source.h"
 #include "module/pam_handle.h"
 
 namespace pam_totp {

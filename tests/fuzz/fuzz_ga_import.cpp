@@ -52,7 +52,7 @@ bool same_bytes(const SecretBytes& a, const SecretBytes& b) {
     return std::ranges::equal(a.span(), b.span());
 }
 
-bool same_enrolment(const GoogleAuthenticatorFile& a, const GoogleAuthenticatorFile& b) {
+bool same_enrollment(const GoogleAuthenticatorFile& a, const GoogleAuthenticatorFile& b) {
     return same_bytes(a.key, b.key) && a.otp.type == b.otp.type &&
            a.otp.algorithm == b.otp.algorithm && a.otp.digits == b.otp.digits &&
            (a.otp.type == OtpType::hotp || a.otp.period == b.otp.period) &&
@@ -77,7 +77,7 @@ void check_accepted(const GoogleAuthenticatorFile& file) {
     // Written back out as a google-authenticator file: the same enrolment.
     auto again = parse_google_authenticator(serialise(file));
     FUZZ_CHECK(again.ok());
-    FUZZ_CHECK(same_enrolment(file, *again));
+    FUZZ_CHECK(same_enrollment(file, *again));
     FUZZ_CHECK(again->ignored_options.empty());
 
     // The QR code's URI carries the same secret and settings.
@@ -158,7 +158,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto again = parse_google_authenticator(crlf);
         FUZZ_CHECK(again.ok() == parsed.ok());
         if (parsed) {
-            FUZZ_CHECK(same_enrolment(*parsed, *again));
+            FUZZ_CHECK(same_enrollment(*parsed, *again));
             FUZZ_CHECK(again->ignored_options == parsed->ignored_options);
         } else {
             FUZZ_CHECK(again.error().message == parsed.error().message);

@@ -53,14 +53,14 @@ TEST_CASE("after root's removal only root's word enrols again", "[pin_policy]") 
 
 TEST_CASE("a version 1 record is pinned only by root and never ignores", "[pin_policy]") {
     // Its enrollment-id is plain text in a file the user controls.
-    CHECK(without_pin(Proposal::valid, {.legacy = LegacyRecord::same_enrolment}) ==
+    CHECK(without_pin(Proposal::valid, {.legacy = LegacyRecord::same_enrollment}) ==
           PinDecision::refuse);
-    CHECK(without_pin(Proposal::valid, {.legacy = LegacyRecord::same_enrolment, .tofu = false}) ==
+    CHECK(without_pin(Proposal::valid, {.legacy = LegacyRecord::same_enrollment, .tofu = false}) ==
           PinDecision::refuse);
-    CHECK(without_pin(Proposal::valid, {.legacy = LegacyRecord::other_enrolment}) ==
+    CHECK(without_pin(Proposal::valid, {.legacy = LegacyRecord::other_enrollment}) ==
           PinDecision::refuse);
-    CHECK(without_pin(Proposal::missing, {.legacy = LegacyRecord::other_enrolment}) ==
+    CHECK(without_pin(Proposal::missing, {.legacy = LegacyRecord::other_enrollment}) ==
           PinDecision::refuse);
-    CHECK(without_pin(Proposal::valid, {.legacy = LegacyRecord::other_enrolment,
+    CHECK(without_pin(Proposal::valid, {.legacy = LegacyRecord::other_enrollment,
                                         .root_vouches = true}) == PinDecision::adopt_now);
 }

@@ -63,7 +63,7 @@ TEST_CASE("migrating a version 1 record of the same enrolment keeps its replay s
 TEST_CASE("root's removal retires and closes first use; unlock clears the lock only",
           "[record_ops]") {
     const UserState pinned = with_new_pin(busy_state(), file_with(1), 0, 1);
-    const UserState removed = without_enrolment(pinned, file_with(2));
+    const UserState removed = without_enrollment(pinned, file_with(2));
     CHECK_FALSE(removed.pin.present);
     CHECK(removed.pin.generation == pinned.pin.generation + 1);
     CHECK(removed.tofu_closed);

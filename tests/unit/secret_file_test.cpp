@@ -17,7 +17,7 @@ using test_util::string_of;
 
 namespace {
 
-struct Enrolment {
+struct Enrollment {
     HostPrivateKey host = HostPrivateKey::generate();
     SecretHeader header;
     SecretPayload payload;
@@ -35,8 +35,8 @@ SecretHeader header_for(const HostPublicKey& host, OtpType type) {
     return header;
 }
 
-Enrolment enrol(OtpType type = OtpType::totp, int recovery_codes = kRecoveryCodeCount) {
-    Enrolment e;
+Enrollment enroll(OtpType type = OtpType::totp, int recovery_codes = kRecoveryCodeCount) {
+    Enrollment e;
     e.header = header_for(e.host.public_key(), type);
     e.payload.key = SecretBytes::random(kDefaultKeySize);
     e.payload.recovery = make_recovery_codes(generate_recovery_codes(recovery_codes));
@@ -93,7 +93,7 @@ void check_same_payload(const SecretPayload& a, const SecretPayload& b) {
 }  // namespace
 
 TEST_CASE("a sealed TOTP secret file has the documented layout and opens again", "[secret_file]") {
-    const Enrolment e = enrol();
+    const Enrollment e = enroll();
     const auto lines = lines_of(e.text);
     REQUIRE(lines.size() == 10);
     CHECK(lines[0] == "pam_totp 1");
@@ -128,7 +128,7 @@ TEST_CASE("a sealed TOTP secret file has the documented layout and opens again",
 }
 
 TEST_CASE("a sealed HOTP secret file keeps its counter and opens again", "[secret_file]") {
-    const Enrolment e = enrol(OtpType::hotp);
+    const Enrollment e = enroll(OtpType::hotp);
     const auto lines = lines_of(e.text);
     CHECK(lines[2] == "type hotp");
     CHECK(lines[5] == "counter 17");
@@ -142,7 +142,7 @@ TEST_CASE("a sealed HOTP secret file keeps its counter and opens again", "[secre
 }
 
 TEST_CASE("the largest payload (64-byte key, 32 recovery codes) fits and opens", "[secret_file]") {
-    Enrolment e;
+    Enrollment e;
     e.header = header_for(e.host.public_key(), OtpType::totp);
     e.payload.key = SecretBytes::random(kMaxKeySize);
     e.payload.recovery = make_recovery_codes(generate_recovery_codes(kMaxRecoveryCodes));
@@ -154,7 +154,7 @@ TEST_CASE("the largest payload (64-byte key, 32 recovery codes) fits and opens",
 }
 
 TEST_CASE("flipping any byte of any header line makes the file fail to open", "[secret_file]") {
-    const Enrolment e = enrol();
+    const Enrollment e = enroll();
     const std::size_t header_size = format_secret_header(e.header).size();
     int reached_open = 0;  // edits the parser accepted, so the AEAD had to refuse them
     for (std::size_t i = 0; i < header_size; ++i) {
@@ -179,7 +179,7 @@ TEST_CASE("flipping any byte of any header line makes the file fail to open", "[
 
 TEST_CASE("flipping any byte of the sealed data (key, nonce, ciphertext, tag) makes open fail",
           "[secret_file]") {
-    const Enrolment e = enrol();
+    const Enrollment e = enroll();
     auto sealed = base64_decode(sealed_value(e.text));
     REQUIRE(sealed.ok());
     for (std::size_t i = 0; i < sealed->size(); ++i) {
@@ -198,7 +198,7 @@ TEST_CASE("flipping any byte of the sealed data (key, nonce, ciphertext, tag) ma
 TEST_CASE("changing any bit of any character of the file text makes it fail", "[secret_file]") {
     // Covers the base64 text too: no other spelling of the sealed bytes is accepted.
     for (int recovery_codes : {0, 1, 2}) {  // base64 with 0, 1 and 2 '=' of padding
-        const Enrolment e = enrol(OtpType::totp, recovery_codes);
+        const Enrollment e = enroll(OtpType::totp, recovery_codes);
         for (std::size_t i = 0; i < e.text.size(); ++i) {
             for (int bit = 0; bit < 8; ++bit) {
                 std::string text = e.text;
@@ -211,7 +211,7 @@ TEST_CASE("changing any bit of any character of the file text makes it fail", "[
 }
 
 TEST_CASE("opening with another host key names the key-id mismatch", "[secret_file]") {
-    const Enrolment e = enrol();
+    const Enrollment e = enroll();
     const HostPrivateKey other = HostPrivateKey::generate();
     auto parsed = parse_secret_file(e.text);
     REQUIRE(parsed.ok());
@@ -228,7 +228,7 @@ TEST_CASE("opening with another host key names the key-id mismatch", "[secret_fi
 }
 
 TEST_CASE("seal_secret_file refuses a header naming another key", "[secret_file]") {
-    Enrolment e = enrol();
+    Enrollment e = enroll();
     const HostPrivateKey other = HostPrivateKey::generate();
     auto text = seal_secret_file(e.header, e.payload, other.public_key());
     REQUIRE_FALSE(text.ok());
@@ -236,7 +236,7 @@ TEST_CASE("seal_secret_file refuses a header naming another key", "[secret_file]
 }
 
 TEST_CASE("every truncation of a secret file is refused", "[secret_file]") {
-    const Enrolment e = enrol();
+    const Enrollment e = enroll();
     for (std::size_t size = 0; size < e.text.size(); ++size) {
         INFO("truncated to " << size << " of " << e.text.size() << " bytes");
         auto result = parse_and_open(e.text.substr(0, size), e.host);
@@ -252,7 +252,7 @@ TEST_CASE("every truncation of a secret file is refused", "[secret_file]") {
 }
 
 TEST_CASE("a 5 MiB secret file is refused for its size", "[secret_file]") {
-    const Enrolment e = enrol();
+    const Enrollment e = enroll();
     std::string huge = e.text;
     while (huge.size() < 5 * 1024 * 1024) huge += "created 1795420000\n";
     auto parsed = parse_secret_file(huge);
@@ -264,12 +264,12 @@ TEST_CASE("a 5 MiB secret file is refused for its size", "[secret_file]") {
 }
 
 TEST_CASE("malformed secret files are refused with a message naming the problem", "[secret_file]") {
-    const Enrolment totp = enrol(OtpType::totp);
-    const Enrolment hotp = enrol(OtpType::hotp);
+    const Enrollment totp = enroll(OtpType::totp);
+    const Enrollment hotp = enroll(OtpType::hotp);
     const std::string sealed = sealed_value(totp.text);
     struct Case {
         const char* what;
-        const Enrolment& file;
+        const Enrollment& file;
         const char* key;                    // the line to replace ...
         std::string replacement;            // ... by these lines (none if empty)
         std::vector<std::string> expected;  // substrings of the message

@@ -15,27 +15,27 @@
 
 namespace totp_enroll {
 
-struct SavedEnrolment {
+struct SavedEnrollment {
     std::string note;  // what to tell the person running the tool
     // The file is saved, but pinning it failed: report it after the
     // recovery codes are shown (the file carries root's tag meanwhile).
     Status pinning;
 };
 
-class EnrolmentWriter {
+class EnrollmentWriter {
   public:
     // Checks up front what could fail after the user has scanned a QR code:
     // for root's write, the host private key (matching host.pub) and the
     // user's record (its directory, and its uid binding).
-    static Result<EnrolmentWriter> prepare(const Context& context,
-                                           const pam_totp::HostPublicKey& host);
+    static Result<EnrollmentWriter> prepare(const Context& context,
+                                            const pam_totp::HostPublicKey& host);
 
     bool is_roots_write() const { return private_key_.has_value(); }
 
     // Seals, tags (root's write), writes the file and pins it (root's
     // write). An error means nothing was saved.
-    Result<SavedEnrolment> save(pam_totp::SecretHeader header,
-                                const pam_totp::SecretPayload& payload) const;
+    Result<SavedEnrollment> save(pam_totp::SecretHeader header,
+                                 const pam_totp::SecretPayload& payload) const;
 
     // The last thing to tell a user who replaced their own enrolment
     // (--force): the module keeps the old authenticator until they switch
@@ -43,7 +43,7 @@ class EnrolmentWriter {
     std::string closing_notice() const;
 
   private:
-    EnrolmentWriter(const Context& context, const pam_totp::HostPublicKey& host)
+    EnrollmentWriter(const Context& context, const pam_totp::HostPublicKey& host)
         : context_(context), host_(host) {}
     Result<std::string> tagged(const std::string& text) const;
     Result<std::string> pin(const std::string& text) const;

@@ -1,4 +1,4 @@
-#include "enrolment_writer.h"
+#include "enrollment_writer.h"
 
 #include <unistd.h>
 
@@ -47,9 +47,9 @@ constexpr char kSwitchNotice[] =
 
 }  // namespace
 
-Result<EnrolmentWriter> EnrolmentWriter::prepare(const Context& context,
-                                                 const pam_totp::HostPublicKey& host) {
-    EnrolmentWriter writer(context, host);
+Result<EnrollmentWriter> EnrollmentWriter::prepare(const Context& context,
+                                                   const pam_totp::HostPublicKey& host) {
+    EnrollmentWriter writer(context, host);
     if (!includes_record(context.options)) return writer;
     auto key = load_matching_private_key(context, host);
     if (!key) return key.error();
@@ -58,8 +58,8 @@ Result<EnrolmentWriter> EnrolmentWriter::prepare(const Context& context,
     return writer;
 }
 
-Result<SavedEnrolment> EnrolmentWriter::save(pam_totp::SecretHeader header,
-                                             const pam_totp::SecretPayload& payload) const {
+Result<SavedEnrollment> EnrollmentWriter::save(pam_totp::SecretHeader header,
+                                               const pam_totp::SecretPayload& payload) const {
     if (is_roots_write()) header.version = 2;
     auto sealed = seal_file(context_.store.path(), header, payload, host_);
     if (!sealed) return sealed.error();
@@ -71,18 +71,18 @@ Result<SavedEnrolment> EnrolmentWriter::save(pam_totp::SecretHeader header,
     }
     if (auto status = context_.store.save(text, context_.options.force); !status)
         return status.error();
-    if (!is_roots_write()) return SavedEnrolment{};
+    if (!is_roots_write()) return SavedEnrollment{};
     auto pinned = pin(text);
-    if (!pinned) return SavedEnrolment{"", pinned.error()};
-    return SavedEnrolment{*pinned, {}};
+    if (!pinned) return SavedEnrollment{"", pinned.error()};
+    return SavedEnrollment{*pinned, {}};
 }
 
-std::string EnrolmentWriter::closing_notice() const {
+std::string EnrollmentWriter::closing_notice() const {
     if (is_roots_write() || ::getuid() == 0 || !context_.options.force) return std::string();
     return kSwitchNotice;
 }
 
-Result<std::string> EnrolmentWriter::tagged(const std::string& text) const {
+Result<std::string> EnrollmentWriter::tagged(const std::string& text) const {
     auto out = pam_totp::add_root_tag(text, *private_key_, context_.user.uid,
                                       now() + pam_totp::kDefaultTagLifetime);
     if (!out)
@@ -91,7 +91,7 @@ Result<std::string> EnrolmentWriter::tagged(const std::string& text) const {
     return std::move(*out);
 }
 
-Result<std::string> EnrolmentWriter::pin(const std::string& text) const {
+Result<std::string> EnrollmentWriter::pin(const std::string& text) const {
     const std::string& path = context_.store.path();
     // The file is saved and carries root's tag: should pinning fail, the
     // module adopts it at the next login anyway (within the tag's lifetime).

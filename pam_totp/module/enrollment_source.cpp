@@ -1,4 +1,4 @@
-#include "module/enrolment_source.h"
+#include "module/enrollment_source.h"
 
 #include <syslog.h>
 #include <unistd.h>
@@ -59,8 +59,8 @@ LegacyRecord legacy_record(const UserState& record, const std::optional<OpenedFi
     if (record.pin.present || record.enrollment_id == EnrollmentId{}) return LegacyRecord::none;
     const auto id =
         proposal ? parse_enrollment_id(proposal->parsed.header.enrollment_id) : std::nullopt;
-    return id && *id == record.enrollment_id ? LegacyRecord::same_enrolment
-                                             : LegacyRecord::other_enrolment;
+    return id && *id == record.enrollment_id ? LegacyRecord::same_enrollment
+                                             : LegacyRecord::other_enrollment;
 }
 
 }  // namespace
