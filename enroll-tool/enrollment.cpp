@@ -135,12 +135,7 @@ ExitCode run_enrollment(const Context& context) {
     const Options& options = context.options;
     // Everything that can fail without the user comes first: nobody should
     // add an account to their app for a secret that is then never saved.
-    if (auto status = refuse_if_admin_managed(context); !status) return report(status.error());
-    auto host = pam_totp::load_host_public_key(context.host_public_key_path);
-    if (!host) return report(host.error());
-    if (auto status = context.store.check_can_write(options.force); !status)
-        return report(status.error());
-    auto writer = EnrollmentWriter::prepare(context, *host);
+    auto writer = EnrollmentWriter::prepare(context);
     if (!writer) return report(writer.error());
     const EnrollmentWriter& saver = *writer;
 
@@ -160,7 +155,7 @@ ExitCode run_enrollment(const Context& context) {
 
     // HOTP: the code just typed is used up; the module starts after it.
     pam_totp::SecretHeader header =
-        new_header(context.user, options.otp, confirmation.counter + 1, *host);
+        new_header(context.user, options.otp, confirmation.counter + 1, saver.host());
     // TOTP: the step of the confirmation code is spent too, so a code seen
     // over the user's shoulder while enrolling cannot log in.
     if (options.otp.type == OtpType::totp) header.used_step = confirmation.counter;

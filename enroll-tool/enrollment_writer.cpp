@@ -4,6 +4,7 @@
 
 #include <ctime>
 
+#include "admin_managed.h"
 #include "core/host_key_files.h"
 #include "core/record_admin.h"
 #include "core/root_tag.h"
@@ -47,11 +48,15 @@ constexpr char kSwitchNotice[] =
 
 }  // namespace
 
-Result<EnrollmentWriter> EnrollmentWriter::prepare(const Context& context,
-                                                   const pam_totp::HostPublicKey& host) {
-    EnrollmentWriter writer(context, host);
+Result<EnrollmentWriter> EnrollmentWriter::prepare(const Context& context) {
+    if (auto status = refuse_if_admin_managed(context); !status) return status.error();
+    auto host = pam_totp::load_host_public_key(context.host_public_key_path);
+    if (!host) return host.error();
+    if (auto status = context.store.check_can_write(context.options.force); !status)
+        return status.error();
+    EnrollmentWriter writer(context, *host);
     if (!includes_record(context.options)) return writer;
-    auto key = load_matching_private_key(context, host);
+    auto key = load_matching_private_key(context, *host);
     if (!key) return key.error();
     if (auto status = check_record(context); !status) return status.error();
     writer.private_key_ = std::move(*key);

@@ -25,11 +25,13 @@ struct SavedEnrollment {
 class EnrollmentWriter {
   public:
     // Checks up front what could fail after the user has scanned a QR code:
-    // for root's write, the host private key (matching host.pub) and the
-    // user's record (its directory, and its uid binding).
-    static Result<EnrollmentWriter> prepare(const Context& context,
-                                            const pam_totp::HostPublicKey& host);
+    // an enrolment an administrator manages, the host public key, whether
+    // the file may be written (core/secret_file_access.h), and for root's
+    // write the host private key (matching host.pub) and the user's record
+    // (its directory, and its uid binding).
+    static Result<EnrollmentWriter> prepare(const Context& context);
 
+    const pam_totp::HostPublicKey& host() const { return host_; }
     bool is_roots_write() const { return private_key_.has_value(); }
 
     // Seals, tags (root's write), writes the file and pins it (root's

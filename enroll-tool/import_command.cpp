@@ -38,12 +38,7 @@ Result<pam_totp::SecretBytes> read_import_file(const Context& context) {
 ExitCode run_import(const Context& context) {
     const Options& options = context.options;
     const std::string& import_path = *options.import_file;
-    if (auto status = refuse_if_admin_managed(context); !status) return report(status.error());
-    auto host = pam_totp::load_host_public_key(context.host_public_key_path);
-    if (!host) return report(host.error());
-    if (auto status = context.store.check_can_write(options.force); !status)
-        return report(status.error());
-    auto writer = EnrollmentWriter::prepare(context, *host);
+    auto writer = EnrollmentWriter::prepare(context);
     if (!writer) return report(writer.error());
     const EnrollmentWriter& saver = *writer;
 
@@ -58,7 +53,7 @@ ExitCode run_import(const Context& context) {
     // No confirmation code: the app already has this secret, and an
     // administrator migrating users has no phone to read codes from.
     const pam_totp::SecretHeader header =
-        new_header(context.user, imported.otp, imported.counter, *host);
+        new_header(context.user, imported.otp, imported.counter, saver.host());
     pam_totp::SecretPayload payload{std::move(imported.key),
                                     pam_totp::make_recovery_codes(imported.scratch_codes)};
     auto saved = saver.save(header, payload);
