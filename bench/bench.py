@@ -340,17 +340,7 @@ BREAKDOWN = [
 
 
 def inclusive_costs(callgrind_file):
-    text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", callgrind_file],
-                          capture_output=True, text=True).stdout
-    costs = {}
-    for name, _ in BREAKDOWN:
-        best = 0
-        for line in text.splitlines():
-            m = re.match(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+(\S.*)$", line)
-            if m and re.search(r"(?<!\w)" + re.escape(name) + r"\b", m.group(2)):
-                best = max(best, int(m.group(1).replace(",", "")))
-        costs[name] = best
-    return costs
+    return function_costs(callgrind_file, [name for name, _ in BREAKDOWN])
 
 
 def callgrind(build, tools, iterations):

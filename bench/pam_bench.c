@@ -31,42 +31,10 @@
 #include <unistd.h>
 #include <valgrind/callgrind.h>
 
+#include "bench_util.h"
 #include "fake_clock_driver.h"
 
 enum { kPeriod = 30, kDigits = 6 };
-
-static double monotonic_us(void) {
-    struct timespec ts;
-    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-/* totp_code (fake_clock_driver.h): RFC 6238 with SHA-1, 6 digits, what all
- * three modules are configured for. */
-static const char* current_code;
-
-static int conversation(int n, const struct pam_message** msg, struct pam_response** resp,
-                        void* data) {
-    (void)data;
-    struct pam_response* out = calloc((size_t)n, sizeof *out);
-    if (!out) return PAM_BUF_ERR;
-    for (int i = 0; i < n; ++i) {
-        if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-            out[i].resp = strdup(current_code);
-    }
-    *resp = out;
-    return PAM_SUCCESS;
-}
-
-static int compare_double(const void* a, const void* b) {
-    const double x = *(const double*)a, y = *(const double*)b;
-    return (x > y) - (x < y);
-}
-
-static double percentile(const double* sorted, int n, double p) {
-    int i = (int)(p * (n - 1) + 0.5);
-    return sorted[i < n ? i : n - 1];
-}
 
 int main(int argc, char** argv) {
     if (argc < 5) {
@@ -80,9 +48,8 @@ int main(int argc, char** argv) {
     const int warmup = argc > 5 ? atoi(argv[5]) : 5;
     const int wrong = argc > 6 && strcmp(argv[6], "wrong") == 0;
     unsigned char key[64];
-    size_t key_len = strlen(hex) / 2;
-    if (iterations <= 0 || key_len == 0 || key_len > sizeof key) return 2;
-    for (size_t i = 0; i < key_len; ++i) sscanf(hex + 2 * i, "%2hhx", &key[i]);
+    const size_t key_len = parse_hex_key(hex, key, sizeof key);
+    if (iterations <= 0 || key_len == 0) return 2;
 
     /* Start at the beginning of a real time step, so the fake clock is close
      * to the real one and every fake step is new to the module's state. */

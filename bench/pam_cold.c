@@ -35,25 +35,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "fake_clock_driver.h"
 
 enum { kPeriod = 30, kDigits = 6 };
 
 #ifdef COLD_LOGIN
-static const char* current_code;
-
-static int conversation(int n, const struct pam_message** msg, struct pam_response** resp,
-                        void* data) {
-    (void)data;
-    struct pam_response* out = calloc((size_t)n, sizeof *out);
-    if (!out) return PAM_BUF_ERR;
-    for (int i = 0; i < n; ++i)
-        if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-            out[i].resp = strdup(current_code);
-    *resp = out;
-    return PAM_SUCCESS;
-}
-
 int main(int argc, char** argv) {
     if (argc != 5) {
         fprintf(stderr, "usage: pam_cold_login SERVICE USER CODE TIME\n");
@@ -73,28 +60,11 @@ int main(int argc, char** argv) {
 #else
 extern char** environ;
 
-static double monotonic_us(void) {
-    struct timespec ts;
-    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int compare_double(const void* a, const void* b) {
-    const double x = *(const double*)a, y = *(const double*)b;
-    return (x > y) - (x < y);
-}
-
-static double percentile(const double* sorted, int n, double p) {
-    int i = (int)(p * (n - 1) + 0.5);
-    return sorted[i < n ? i : n - 1];
-}
-
 static int loop(int rounds, time_t start, const char* user, const char* hex, const char* login,
                 int k, char** services) {
     unsigned char key[64];
-    size_t key_len = strlen(hex) / 2;
-    if (key_len == 0 || key_len > sizeof key) return 2;
-    for (size_t i = 0; i < key_len; ++i) sscanf(hex + 2 * i, "%2hhx", &key[i]);
+    const size_t key_len = parse_hex_key(hex, key, sizeof key);
+    if (key_len == 0) return 2;
     double* times = calloc((size_t)rounds * (size_t)k, sizeof *times);
     int* failures = calloc((size_t)k, sizeof *failures);
     int retries = 0;
