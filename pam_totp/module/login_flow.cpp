@@ -62,8 +62,16 @@ Attempt judge(const OpenedFile& file, const ModuleOptions& options, const UserSt
     return attempt;
 }
 
+// A refused code: the sentence the user sees and the syslog line.
+int refuse(const PamHandle& pam, const std::string& told, int priority, const std::string& logged) {
+    pam.tell_error(told);
+    pam.log(priority, logged);
+    return PAM_AUTH_ERR;
+}
+
 int report(const PamHandle& pam, const std::string& user, const Decision& d,
            std::uint32_t fail_limit, bool confirmation_code) {
+    const std::string seconds = std::to_string(d.lock_seconds);
     switch (d.outcome) {
         case Outcome::accepted:
             pam.log(LOG_INFO, "accepted verification code for user " + user);
@@ -75,38 +83,27 @@ int report(const PamHandle& pam, const std::string& user, const Decision& d,
                                     std::to_string(d.recovery_remaining) + " left");
             return PAM_SUCCESS;
         case Outcome::replayed:
-            if (confirmation_code) {
-                // The first login right after totp-enroll: no cause for alarm.
-                pam.tell_error(kConfirmationCodeMessage);
-                pam.log(LOG_INFO, "user " + user + " gave the code that confirmed the enrolment");
-                return PAM_AUTH_ERR;
-            }
-            pam.tell_error(kReplayMessage);
-            pam.log(LOG_WARNING, "replayed verification code for user " + user);
-            return PAM_AUTH_ERR;
+            // The first login right after totp-enroll: no cause for alarm.
+            if (confirmation_code)
+                return refuse(pam, kConfirmationCodeMessage, LOG_INFO,
+                              "user " + user + " gave the code that confirmed the enrolment");
+            return refuse(pam, kReplayMessage, LOG_WARNING,
+                          "replayed verification code for user " + user);
         case Outcome::reused_recovery:
-            pam.tell_error("This recovery code was already used.");
-            pam.log(LOG_WARNING, "used recovery code given again for user " + user);
-            return PAM_AUTH_ERR;
+            return refuse(pam, "This recovery code was already used.", LOG_WARNING,
+                          "used recovery code given again for user " + user);
         case Outcome::locked:
-            pam.tell_error("Too many wrong codes. Try again in " + std::to_string(d.lock_seconds) +
-                           " seconds.");
-            pam.log(LOG_WARNING, "user " + user + " is locked for another " +
-                                     std::to_string(d.lock_seconds) + " s");
-            return PAM_AUTH_ERR;
+            return refuse(pam, "Too many wrong codes. Try again in " + seconds + " seconds.",
+                          LOG_WARNING, "user " + user + " is locked for another " + seconds + " s");
         case Outcome::wrong:
-            if (d.lock_seconds > 0) {
-                pam.tell_error("Too many wrong codes. Locked for " +
-                               std::to_string(d.lock_seconds) + " seconds.");
-                pam.log(LOG_WARNING, "user " + user + " locked for " +
-                                         std::to_string(d.lock_seconds) + " s after " +
-                                         std::to_string(fail_limit) + " wrong codes");
-            } else {
-                pam.tell_error(kWrongCodeMessage);
-                pam.log(LOG_NOTICE, "wrong verification code for user " + user + " (" +
-                                        std::to_string(d.next.failures) + " in a row)");
-            }
-            return PAM_AUTH_ERR;
+            if (d.lock_seconds > 0)
+                return refuse(pam, "Too many wrong codes. Locked for " + seconds + " seconds.",
+                              LOG_WARNING,
+                              "user " + user + " locked for " + seconds + " s after " +
+                                  std::to_string(fail_limit) + " wrong codes");
+            return refuse(pam, kWrongCodeMessage, LOG_NOTICE,
+                          "wrong verification code for user " + user + " (" +
+                              std::to_string(d.next.failures) + " in a row)");
     }
     return PAM_AUTH_ERR;
 }
