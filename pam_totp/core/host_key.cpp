@@ -111,17 +111,6 @@ int refuse_passphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* asked) 
 
 }  // namespace
 
-std::string to_hex(std::span<const std::uint8_t> bytes) {
-    static constexpr char kDigits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (std::uint8_t b : bytes) {
-        out.push_back(kDigits[b >> 4]);
-        out.push_back(kDigits[b & 15]);
-    }
-    return out;
-}
-
 Result<HostPublicKey> HostPublicKey::from_pem(std::string_view pem) {
     BioPtr bio = memory_bio(pem);
     if (!bio) return Error{"out of memory"};

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/hex.h"
 #include "core/openssl_ptr.h"
 #include "core/result.h"
 #include "core/secret_bytes.h"
@@ -51,8 +52,5 @@ class HostPrivateKey {
     explicit HostPrivateKey(PKeyPtr key) : key_(std::move(key)) {}
     PKeyPtr key_;
 };
-
-// Lower-case hex of bytes.
-std::string to_hex(std::span<const std::uint8_t> bytes);
 
 }  // namespace pam_totp

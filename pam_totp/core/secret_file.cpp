@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "core/base64.h"
+#include "core/hex.h"
 #include "core/seal.h"
 #include "core/state_record.h"
 
@@ -23,12 +24,6 @@ constexpr std::uint8_t kPayloadVersion = 1;
 
 std::string line_error(std::size_t line, std::string_view what) {
     return "line " + std::to_string(line) + ": " + std::string(what);
-}
-
-bool is_lower_hex(std::string_view s, std::size_t length) {
-    return s.size() == length && std::all_of(s.begin(), s.end(), [](char c) {
-               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-           });
 }
 
 bool is_valid_user(std::string_view s) {
@@ -195,9 +190,8 @@ Result<RootTag> parse_tag(const Line& line) {
     RootTag tag;
     tag.uid = *uid;
     tag.expires = *expires;
-    for (std::size_t i = 0; i < tag.mac.size(); ++i)
-        tag.mac[i] =
-            static_cast<std::uint8_t>(std::stoi(std::string(hex.substr(2 * i, 2)), nullptr, 16));
+    if (!from_hex(hex, tag.mac))
+        return Error{line_error(line.number, "tag must be \"UID EXPIRES HMAC\"")};
     return tag;
 }
 

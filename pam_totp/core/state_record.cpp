@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/hex.h"
+
 namespace pam_totp {
 namespace {
 
@@ -257,23 +259,8 @@ CurrentState pick_current(std::span<const std::uint8_t> slot0,
 }
 
 std::optional<EnrollmentId> parse_enrollment_id(const std::string& hex) {
-    if (hex.size() != 32) return std::nullopt;
     EnrollmentId out{};
-    for (std::size_t i = 0; i < 16; ++i) {
-        int value = 0;
-        for (int k = 0; k < 2; ++k) {
-            const char c = hex[2 * i + static_cast<std::size_t>(k)];
-            int nibble;
-            if (c >= '0' && c <= '9')
-                nibble = c - '0';
-            else if (c >= 'a' && c <= 'f')
-                nibble = c - 'a' + 10;
-            else
-                return std::nullopt;
-            value = value * 16 + nibble;
-        }
-        out[i] = static_cast<std::uint8_t>(value);
-    }
+    if (!from_hex(hex, out)) return std::nullopt;
     return out;
 }
 
