@@ -52,15 +52,4 @@ std::vector<PasswordAndCode> split_candidates(std::string_view typed, int digits
     return out;
 }
 
-std::optional<PasswordAndCode> split_password_and_code(std::string_view typed, int digits) {
-    const std::size_t n = static_cast<std::size_t>(digits);
-    if (digits > 0 && typed.size() >= n && std::all_of(typed.end() - n, typed.end(), is_digit))
-        return split_at(typed, n);
-    constexpr std::size_t kRecoveryLength = 9;
-    if (typed.size() >= kRecoveryLength &&
-        looks_like_recovery_code(typed.substr(typed.size() - kRecoveryLength)))
-        return split_at(typed, kRecoveryLength);
-    return std::nullopt;
-}
-
 }  // namespace pam_totp

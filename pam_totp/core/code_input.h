@@ -23,12 +23,6 @@ struct PasswordAndCode {
     SecretBytes code;
 };
 
-// forward_pass: the last `digits` characters are the code if they are all
-// digits; otherwise the last nine if they have a recovery code's shape
-// ("7KQ2-M9XD"). The rest is the password (may be empty). nullopt when it
-// cannot be split.
-std::optional<PasswordAndCode> split_password_and_code(std::string_view typed, int digits);
-
 constexpr std::size_t kImportedScratchLength = 8;
 
 // forward_pass: every way `typed` can end in something the module accepts,

@@ -3,7 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "test_util.h"
 
@@ -40,17 +42,17 @@ TEST_CASE("forward_pass input splits into password and trailing code", "[code_in
         {"9999999", 6, "9", "999999"},
     }));
     INFO(c.typed);
-    const auto split = split_password_and_code(c.typed, c.digits);
+    const auto split = test_util::first_split(c.typed, c.digits);
     REQUIRE(split);
     CHECK(string_of(split->password) == c.password);
     CHECK(string_of(split->code) == c.code);
 }
 
 TEST_CASE("forward_pass input that cannot be split is refused", "[code_input]") {
-    CHECK_FALSE(split_password_and_code("hunter2", 6));      // too short
-    CHECK_FALSE(split_password_and_code("hunter12345", 6));  // 'r' in the code part
-    CHECK_FALSE(split_password_and_code("hunter212345 ", 6));
-    CHECK_FALSE(split_password_and_code("", 6));
-    CHECK_FALSE(split_password_and_code("password123456", 0));
-    CHECK_FALSE(split_password_and_code("password123456", -1));
+    CHECK_FALSE(test_util::first_split("hunter2", 6));      // too short
+    CHECK_FALSE(test_util::first_split("hunter12345", 6));  // 'r' in the code part
+    CHECK_FALSE(test_util::first_split("hunter212345 ", 6));
+    CHECK_FALSE(test_util::first_split("", 6));
+    CHECK_FALSE(test_util::first_split("password123456", 0));
+    CHECK_FALSE(test_util::first_split("password123456", -1));
 }

@@ -15,15 +15,24 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/code_input.h"
 #include "core/secret_bytes.h"
 
 namespace test_util {
+
+// What a forward_pass login judges first: the first candidate split.
+inline std::optional<pam_totp::PasswordAndCode> first_split(std::string_view typed, int digits) {
+    auto candidates = pam_totp::split_candidates(typed, digits);
+    if (candidates.empty()) return std::nullopt;
+    return std::move(candidates.front());
+}
 
 inline std::span<const std::uint8_t> bytes_of(std::string_view text) {
     return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
