@@ -141,7 +141,14 @@ LoginPlan plan_login(const PamHandle& pam, const ModuleOptions& options, const s
             why = "secret file " + *path + ": " + opened.error().message;
         } else {
             const auto id = parse_enrollment_id(opened->parsed.header.enrollment_id);
-            if (!id || is_retired(record, *id, opened->hash)) {
+            if (id && plan.pin && *id == record.pin.enrollment_id) {
+                // The pinned enrolment with other bytes (its tag line edited,
+                // say): nothing new to switch to or adopt, whose adoption
+                // would reset the record's used codes. The pin is used.
+                kind = Proposal::same;
+                why = "secret file " + *path +
+                      " holds the pinned enrolment with other bytes; the pin is used";
+            } else if (!id || is_retired(record, *id, opened->hash)) {
                 kind = Proposal::retired;
                 why = "secret file " + *path + " holds a retired enrolment (enrollment-id " +
                       opened->parsed.header.enrollment_id + ")";

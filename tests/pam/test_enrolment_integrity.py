@@ -7,6 +7,7 @@ user's file is only a proposal from then on. These tests drive real libpam
 would: as the user, sealed to the public host key.
 """
 import os
+import re
 import time
 
 from pamtest import *
@@ -370,6 +371,24 @@ class RootsWord(PamTestCase):
         r = self.box.auth(svc, "alice", oathtool_code(new, at=later()))
         self.assertAuth(r, PAM_SUCCESS)
         self.assertAuth(self.box.auth(svc, "alice", oathtool_code(old, at=later(60))), PAM_AUTH_ERR)
+
+    def test_the_pinned_enrolment_with_other_bytes_is_the_pin(self):
+        """The tag line is outside the sealed part: a user who edits it has
+        the pinned enrolment in other bytes, which must neither be offered as
+        a switch nor adopted (adoption resets the used codes)."""
+        svc = self.box.service("sshd", self.box.totp_line())
+        secret = self.tagged("alice")
+        self.assertAuth(self.box.auth(svc, "alice", oathtool_code(secret)), PAM_SUCCESS)
+        with open(self.box.secret_path("alice")) as f:
+            text = f.read()
+        edited = re.sub(r"^(tag \d+ )(\d+)", lambda m: m.group(1) + str(int(m.group(2)) - 1), text,
+                        flags=re.M)
+        self.assertNotEqual(edited, text)
+        self.box.write_user_file("alice", edited)
+        r = self.box.auth(svc, "alice", oathtool_code(secret, at=later()), oathtool_code(secret, at=later()))
+        self.assertAuth(r, PAM_SUCCESS)
+        self.assertEqual(r.prompts, ["Verification code: "])
+        self.assertAuth(self.box.auth(svc, "alice", oathtool_code(secret, at=later())), PAM_AUTH_ERR)
 
     def test_tag_for_another_uid_or_expired_is_only_a_proposal(self):
         svc = self.box.service("sshd", self.box.totp_line())
