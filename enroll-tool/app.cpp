@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "check_command.h"
 #include "context.h"
 #include "core/host_key_files.h"
 #include "core/secret_file_access.h"
@@ -49,6 +50,7 @@ ExitCode run(const Options& options) {
     if (options.action == Action::generate_host_key) return run_generate_host_key(options);
     if (options.action == Action::pin && options.all_users) return run_pin_all(options);
     if (options.action == Action::list) return run_list(options);
+    if (options.action == Action::check) return run_check(options);
 
     auto user = target_user(options);
     if (!user) return report(user.error());

@@ -60,6 +60,7 @@ constexpr Spec kSpecs[] = {
     {"--user", true},    {"--file", true},      {"--keydir", true},  {"--statedir", true},
     {"--owner", true},   {"--issuer", true},    {"--label", true},   {"--digits", true},
     {"--period", true},  {"--algorithm", true}, {"--hotp", false},   {"--qr", true},
+    {"--check", false},  {"--root", true},      {"--code", false},
 };
 
 // Flags that only shape a new enrolment's secret and QR code.
@@ -82,6 +83,8 @@ std::string_view action_flag(Action action) {
             return "--unlock";
         case Action::generate_host_key:
             return "--generate-host-key";
+        case Action::check:
+            return "--check";
         default:
             return "";
     }
@@ -104,6 +107,21 @@ Status check_owner(const Options& options, const std::set<std::string_view>& see
         return usage("--owner cannot be used with " + std::string(action_flag(options.action)));
     if (options.owner == SecretOwner::root && (!options.user || !options.file))
         return usage("--owner root needs --user NAME and --file PATH");
+    return {};
+}
+
+// --root and --code belong to --check; --code checks one user's phone.
+Status check_doctor(const Options& options, const std::set<std::string_view>& seen) {
+    if (options.action != Action::check) {
+        for (std::string_view flag : {"--root", "--code"})
+            if (seen.count(flag)) return usage(std::string(flag) + " is used with --check only");
+        return {};
+    }
+    if (options.code && !options.user) return usage("--code needs --user NAME");
+    if (options.root_dir && (options.root_dir->empty() || options.root_dir->front() != '/'))
+        return usage("--root needs an absolute path");
+    for (std::string_view flag : {"--force", "--all", "--owner", "--json"})
+        if (seen.count(flag)) return usage(std::string(flag) + " cannot be used with --check");
     return {};
 }
 
@@ -182,6 +200,12 @@ Result<Options> parse_options(int argc, const char* const* argv) {
             status = set_action(Action::pin);
         } else if (name == "--unlock") {
             status = set_action(Action::unlock);
+        } else if (name == "--check") {
+            status = set_action(Action::check);
+        } else if (name == "--root") {
+            options.root_dir = value;
+        } else if (name == "--code") {
+            options.code = true;
         } else if (name == "--generate-host-key") {
             status = set_action(Action::generate_host_key);
         } else if (name == "--force") {
@@ -250,6 +274,7 @@ Result<Options> parse_options(int argc, const char* const* argv) {
             if (seen.count(flag))
                 return usage(std::string(flag) + " cannot be used with --generate-host-key");
     }
+    if (auto checked = check_doctor(options, seen); !checked) return checked.error();
     if (options.json && options.action != Action::list)
         return usage("--json is used with --list only");
     if (options.action == Action::list) {
@@ -294,6 +319,17 @@ Actions (default: enrol the invoking user):
                            ~/.pam_totp exists and who has no pin yet
       --unlock             clear the user's failed codes and lock (root only);
                            used recovery codes stay used
+      --check              the setup doctor: the PAM stacks of sshd, login, su
+                           and sudo, sshd's effective settings (sshd -T), the
+                           host key, the state directory and the clock; with
+                           --user NAME also that user's file and record; one
+                           PASS/WARN/FAIL line each with its fix; exit 1 when
+                           something fails
+      --root DIR           with --check: read DIR/etc/pam.d, DIR/etc/ssh and
+                           the module's paths under DIR instead of /
+      --code               with --check --user NAME (root): ask for a code from
+                           the user's phone and say how far its clock is off;
+                           nothing is written, the code stays usable
       --generate-host-key  create host.key (0600) and host.pub (0644) in the key
                            directory (root only)
   -h, --help               show this help and exit

@@ -20,6 +20,7 @@ enum class Action {
     pin,
     unlock,
     generate_host_key,
+    check,
     help,
     version
 };
@@ -41,6 +42,8 @@ struct Options {
     std::string keydir;    // --keydir, default /etc/pam_totp
     std::string statedir;  // --statedir, default /var/lib/pam_totp (the module's statedir=)
     SecretOwner owner = SecretOwner::user;  // --owner
+    std::optional<std::string> root_dir;    // --root: with --check, a copied tree
+    bool code = false;                      // --code: with --check --user
     pam_totp::OtpParams otp;
     QrStyle qr = QrStyle::utf8;
 };

@@ -269,3 +269,15 @@ TEST_CASE("totp-enroll --list takes --json and --statedir only", "[enroll][cli]"
     refused({"--list", "--owner", "user"}, "--owner cannot be used with --list");
     refused({"--list", "--digits", "8"}, "--digits cannot be used with --list");
 }
+
+TEST_CASE("the doctor (--check) takes --root, --user and --code, nothing that writes", "[enroll][cli]") {
+    const Options o = parsed({"--check", "--root", "/srv/copy", "--user", "alice", "--code"});
+    CHECK(o.action == Action::check);
+    CHECK(o.root_dir == "/srv/copy");
+    CHECK(o.code);
+    refused({"--check", "--code"}, "--code needs --user NAME");
+    refused({"--check", "--root", "relative"}, "--root needs an absolute path");
+    refused({"--check", "--force"}, "--force cannot be used with --check");
+    refused({"--status", "--root", "/x"}, "--root is used with --check only");
+    refused({"--code"}, "--code is used with --check only");
+}
