@@ -11,6 +11,7 @@
 #include "import_command.h"
 #include "list_command.h"
 #include "pin_command.h"
+#include "rekey_command.h"
 #include "remove_command.h"
 #include "status_command.h"
 #include "terminal.h"
@@ -51,6 +52,7 @@ ExitCode run(const Options& options) {
     if (options.action == Action::pin && options.all_users) return run_pin_all(options);
     if (options.action == Action::list) return run_list(options);
     if (options.action == Action::check) return run_check(options);
+    if (options.action == Action::rekey) return run_rekey(options);
 
     auto user = target_user(options);
     if (!user) return report(user.error());

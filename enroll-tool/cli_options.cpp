@@ -60,7 +60,8 @@ constexpr Spec kSpecs[] = {
     {"--user", true},    {"--file", true},      {"--keydir", true},  {"--statedir", true},
     {"--owner", true},   {"--issuer", true},    {"--label", true},   {"--digits", true},
     {"--period", true},  {"--algorithm", true}, {"--hotp", false},   {"--qr", true},
-    {"--check", false},  {"--root", true},      {"--code", false},
+    {"--check", false},  {"--root", true},      {"--code", false},   {"--rekey", false},
+    {"--finish", false},
 };
 
 // Flags that only shape a new enrolment's secret and QR code.
@@ -85,6 +86,8 @@ std::string_view action_flag(Action action) {
             return "--generate-host-key";
         case Action::check:
             return "--check";
+        case Action::rekey:
+            return "--rekey";
         default:
             return "";
     }
@@ -122,6 +125,19 @@ Status check_doctor(const Options& options, const std::set<std::string_view>& se
         return usage("--root needs an absolute path");
     for (std::string_view flag : {"--force", "--all", "--owner", "--json"})
         if (seen.count(flag)) return usage(std::string(flag) + " cannot be used with --check");
+    return {};
+}
+
+// --rekey works on the key directory and statedir; --finish only with it,
+// and for the whole statedir.
+Status check_rekey(const Options& options, const std::set<std::string_view>& seen) {
+    if (options.action != Action::rekey) {
+        if (seen.count("--finish")) return usage("--finish is used with --rekey only");
+        return {};
+    }
+    if (options.finish && options.user) return usage("--finish cannot be used with --user");
+    for (std::string_view flag : {"--file", "--force", "--all", "--owner", "--json"})
+        if (seen.count(flag)) return usage(std::string(flag) + " cannot be used with --rekey");
     return {};
 }
 
@@ -200,6 +216,10 @@ Result<Options> parse_options(int argc, const char* const* argv) {
             status = set_action(Action::pin);
         } else if (name == "--unlock") {
             status = set_action(Action::unlock);
+        } else if (name == "--rekey") {
+            status = set_action(Action::rekey);
+        } else if (name == "--finish") {
+            options.finish = true;
         } else if (name == "--check") {
             status = set_action(Action::check);
         } else if (name == "--root") {
@@ -275,6 +295,7 @@ Result<Options> parse_options(int argc, const char* const* argv) {
                 return usage(std::string(flag) + " cannot be used with --generate-host-key");
     }
     if (auto checked = check_doctor(options, seen); !checked) return checked.error();
+    if (auto checked = check_rekey(options, seen); !checked) return checked.error();
     if (options.json && options.action != Action::list)
         return usage("--json is used with --list only");
     if (options.action == Action::list) {
@@ -319,6 +340,13 @@ Actions (default: enrol the invoking user):
                            ~/.pam_totp exists and who has no pin yet
       --unlock             clear the user's failed codes and lock (root only);
                            used recovery codes stay used
+      --rekey              (root) a new host key pair; every pinned enrolment
+                           in statedir and every user's file re-sealed to it
+                           (nobody enrols again); the previous key stays as
+                           host.key.old for pins not yet re-sealed; safe to
+                           run again after an interruption
+      --finish             with --rekey: remove host.key.old once no record in
+                           statedir needs it
       --check              the setup doctor: the PAM stacks of sshd, login, su
                            and sudo, sshd's effective settings (sshd -T), the
                            host key, the state directory and the clock; with

@@ -21,6 +21,7 @@ enum class Action {
     unlock,
     generate_host_key,
     check,
+    rekey,
     help,
     version
 };
@@ -44,6 +45,7 @@ struct Options {
     SecretOwner owner = SecretOwner::user;  // --owner
     std::optional<std::string> root_dir;    // --root: with --check, a copied tree
     bool code = false;                      // --code: with --check --user
+    bool finish = false;                    // --finish: with --rekey
     pam_totp::OtpParams otp;
     QrStyle qr = QrStyle::utf8;
 };

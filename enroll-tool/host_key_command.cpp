@@ -27,6 +27,13 @@ ExitCode run_generate_host_key(const Options& options) {
 
     const std::string private_path = dir + "/" + pam_totp::kPrivateKeyName;
     const std::string public_path = dir + "/" + pam_totp::kPublicKeyName;
+    // Mid-rekey, host.key.old holds the key pins may still be sealed to, and
+    // a new pair now would strand them: finish the rekey first.
+    if (exists(private_path + pam_totp::kPreviousKeySuffix))
+        return report(failure(ExitCode::refused,
+                              private_path + pam_totp::kPreviousKeySuffix +
+                                  " exists: a rekey is not finished; run totp-enroll --rekey "
+                                  "(again) and --rekey --finish first"));
     const bool had_key = exists(private_path) || exists(public_path);
     if (had_key && !options.force) {
         const std::string existing = exists(private_path) ? private_path : public_path;

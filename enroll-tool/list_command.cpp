@@ -17,6 +17,7 @@
 #include "core/state_store.h"
 #include "core/unique_fd.h"
 #include "json_writer.h"
+#include "record_access.h"
 #include "record_status.h"
 #include "terminal.h"
 
@@ -37,42 +38,6 @@ struct Row {
     bool switch_waiting = false;
     std::optional<std::string> damaged;  // why the record cannot be read
 };
-
-// The names in the directory that may be records: what the record store
-// accepts as a name (no ".decoy", no dot files), never a symbolic link.
-Result<std::vector<std::string>> record_names(const std::string& dir) {
-    if (auto status = pam_totp::check_state_directory(dir); !status)
-        return failure(ExitCode::system, "record: " + status.error().message +
-                                             " (--statedir must name the module's statedir=)");
-    pam_totp::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd) return failure(ExitCode::system, dir + ": " + std::strerror(errno));
-    DIR* stream = ::fdopendir(fd.get());
-    if (!stream) return failure(ExitCode::system, dir + ": " + std::strerror(errno));
-    const int dir_fd = fd.release();  // closedir closes it
-    std::vector<std::string> names;
-    int error = 0;
-    for (;;) {
-        errno = 0;
-        const dirent* entry = ::readdir(stream);
-        if (!entry) {
-            error = errno;
-            break;
-        }
-        const std::string name = entry->d_name;
-        if (name == pam_totp::kDecoyStateName || !pam_totp::is_safe_file_name(name)) continue;
-        struct stat st {};
-        if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-            if (errno == ENOENT) continue;  // gone since readdir
-        } else if (S_ISLNK(st.st_mode)) {
-            continue;
-        }
-        names.push_back(name);
-    }
-    ::closedir(stream);
-    if (error != 0) return failure(ExitCode::system, dir + ": " + std::strerror(error));
-    std::sort(names.begin(), names.end());
-    return names;
-}
 
 Row damaged(const std::string& user, std::string why) {
     Row row;

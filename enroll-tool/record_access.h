@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli_options.h"
 #include "core/state_store.h"
@@ -29,5 +30,10 @@ Result<std::optional<pam_totp::LockedStateFile>> open_existing_record(const Opti
 
 // "0123...ef" for an enrollment-id.
 std::string id_text(const pam_totp::EnrollmentId& id);
+
+// The names in the state directory that may be records: what the record
+// store accepts as a name (no ".decoy", no dot files), never a symbolic link;
+// sorted.
+Result<std::vector<std::string>> record_names(const std::string& dir);
 
 }  // namespace totp_enroll

@@ -10,6 +10,9 @@ inline constexpr char kDefaultKeyDir[] = "/etc/pam_totp";
 inline constexpr char kPrivateKeyName[] = "host.key";
 inline constexpr char kPublicKeyName[] = "host.pub";
 inline constexpr char kDefaultHostKey[] = "/etc/pam_totp/host.key";
+// During a rekey: the previous private key, next to the key (host.key.old),
+// which opens only pins still sealed to it (totp-enroll --rekey).
+inline constexpr char kPreviousKeySuffix[] = ".old";
 // The module's records (statedir=).
 inline constexpr char kDefaultStateDir[] = "/var/lib/pam_totp";
 // The user's secret file (secret=): %h is the home from the password database.

@@ -60,6 +60,16 @@ Status pin_file(LockedStateFile& record, std::string_view bytes, const PinnedFil
     return record.commit(bound_to(with_new_pin(record.state(), file, area, now), uid));
 }
 
+Status reseal_pin(LockedStateFile& record, std::string_view bytes, const PinnedFile& file) {
+    const UserState& state = record.state();
+    if (!state.pin.present || state.pin.enrollment_id != file.enrollment_id)
+        return Error{"the re-sealed file is not the pinned enrolment"};
+    if (state.pin.hash == file.hash) return {};
+    const std::uint8_t area = record.free_area();
+    if (auto status = record.stage_pin(bytes); !status) return status;
+    return record.commit(with_resealed_pin(record.state(), file, area));
+}
+
 Status retire_enrollment(LockedStateFile& record, const std::optional<PinnedFile>& file,
                          std::uint32_t uid) {
     return record.commit(bound_to(without_enrollment(record.state(), file), uid));

@@ -36,6 +36,11 @@ Status check_record_uid(const UserState& state, std::uint32_t uid);
 Status pin_file(LockedStateFile& record, std::string_view bytes, const PinnedFile& file,
                 std::uint32_t uid, std::int64_t now);
 
+// --rekey: `bytes` hold the pinned enrolment re-sealed (checked with
+// check_file_to_pin against the new key); staged in the free area, then
+// the slot (with_resealed_pin). Refused when `file` is another enrolment.
+Status reseal_pin(LockedStateFile& record, std::string_view bytes, const PinnedFile& file);
+
 // --remove: the pin and `file` are retired, trust on first use is closed,
 // and the record is bound to `uid` (without_enrollment).
 Status retire_enrollment(LockedStateFile& record, const std::optional<PinnedFile>& file,

@@ -28,6 +28,18 @@ UserState with_new_pin(const UserState& stored, const PinnedFile& file, std::uin
     return next;
 }
 
+UserState with_resealed_pin(const UserState& stored, const PinnedFile& file, std::uint8_t area) {
+    UserState next = stored;
+    next.pin.area = area;
+    next.pin.generation = stored.pin.generation + 1;
+    next.pin.hash = file.hash;
+    next.pin.length = file.length;
+    if (stored.asked_generation == stored.pin.generation)
+        next.asked_generation = next.pin.generation;
+    next.pending = PendingSwitch{};
+    return next;
+}
+
 UserState without_enrollment(const UserState& stored,
                              const std::optional<PinnedFile>& also_retire) {
     UserState next = stored;

@@ -24,6 +24,16 @@ struct PinnedFile {
 UserState with_new_pin(const UserState& stored, const PinnedFile& file, std::uint8_t area,
                        std::int64_t now);
 
+// totp-enroll --rekey: the pinned enrolment in other bytes (re-sealed to a
+// new host key, staged in `area`; the same enrollment-id) becomes the pin.
+// All the record knows of the enrolment stays: replay position, used
+// recovery codes, failures and lock, the retired list and pinned_at (so
+// root's outstanding tags keep their meaning). The generation moves on,
+// which voids a pending switch's ticket, and the pending switch goes (its
+// staged file sat where the new pin goes); the prompts already shown
+// today still count.
+UserState with_resealed_pin(const UserState& stored, const PinnedFile& file, std::uint8_t area);
+
 // root's --remove: the pin and `also_retire` (the user's file, if any) are
 // retired, the pin is dropped, and trust on first use is closed for the user.
 UserState without_enrollment(const UserState& stored, const std::optional<PinnedFile>& also_retire);

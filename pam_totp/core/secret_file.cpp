@@ -304,6 +304,18 @@ bool root_tag_is_valid(const ParsedSecretFile& file, const HostPrivateKey& host,
     return root_tag_is_valid(host, tag_input(file, uid, file.tag->expires), *file.tag);
 }
 
+Result<std::string> reseal_secret_file(std::string_view text, const HostPrivateKey& from,
+                                       const HostPublicKey& to) {
+    auto parsed = parse_secret_file(text);
+    if (!parsed) return parsed.error();
+    auto payload = open_secret_file(*parsed, from);
+    if (!payload) return payload.error();
+    SecretHeader header = parsed->header;
+    header.key_id = to.key_id();
+    header.version = 1;
+    return seal_secret_file(header, *payload, to);
+}
+
 Result<SecretPayload> open_secret_file(const ParsedSecretFile& file, const HostPrivateKey& host) {
     const std::string host_id = host.public_key().key_id();
     if (file.header.key_id != host_id)

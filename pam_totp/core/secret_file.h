@@ -64,6 +64,14 @@ Result<ParsedSecretFile> parse_secret_file(std::string_view text);
 Result<std::string> seal_secret_file(const SecretHeader& header, const SecretPayload& payload,
                                      const HostPublicKey& host);
 
+// totp-enroll --rekey: the same enrolment sealed to `to` instead: header
+// and payload unchanged but for the key-id (same enrollment-id, created,
+// counters, recovery codes). Root's tag is never carried over, so a version
+// 2 file comes out as version 1: a key that may have leaked must not vouch
+// for anything after the rekey (root tags again if it wants to).
+Result<std::string> reseal_secret_file(std::string_view text, const HostPrivateKey& from,
+                                       const HostPublicKey& to);
+
 // Appends root's tag to a version 2 file text (as seal_secret_file made it).
 Result<std::string> add_root_tag(std::string_view text, const HostPrivateKey& host,
                                  std::uint32_t uid, std::int64_t expires);

@@ -81,6 +81,26 @@ Result<OpenedFile> open_file_for(std::string bytes, const std::string& user,
     return file;
 }
 
+namespace {
+
+// The pinned bytes in the record. During a rekey (totp-enroll --rekey keeps
+// the previous key as host.key.old until --finish) a pin may still be
+// sealed to the previous key: only then, and only for the record's own
+// bytes, is host.key.old used, chosen by the pin's key-id. A user's file is
+// only ever opened with host.key.
+Result<OpenedFile> open_pin(std::string bytes, const std::string& user, const HostPrivateKey& host,
+                            const ModuleOptions& options) {
+    auto opened = open_file_for(bytes, user, host);
+    if (opened) return opened;
+    const auto parsed = parse_secret_file(bytes);
+    if (!parsed) return opened;
+    auto old = load_host_private_key(options.hostkey + kPreviousKeySuffix);
+    if (!old || old->public_key().key_id() != parsed->header.key_id) return opened;
+    return open_file_for(std::move(bytes), user, *old);
+}
+
+}  // namespace
+
 LoginPlan plan_login(const PamHandle& pam, const ModuleOptions& options, const std::string& user,
                      const Account& account, std::int64_t now) {
     auto path = expand_secret_path(options.secret, user, account.home);
@@ -125,7 +145,7 @@ LoginPlan plan_login(const PamHandle& pam, const ModuleOptions& options, const s
         plan.unsealed = true;
     }
     if (record.pin.present) {
-        auto pin = open_file_for(std::move(pinned_bytes), user, *host);
+        auto pin = open_pin(std::move(pinned_bytes), user, *host, options);
         if (!pin) return refused("pinned enrolment in the record: " + pin.error().message);
         plan.pin = std::move(*pin);
     }

@@ -95,3 +95,34 @@ TEST_CASE("the retired list keeps the newest entries and matches either field", 
     CHECK(is_retired(s, EnrollmentId{},
                      file_with(static_cast<std::uint8_t>(100 + kRetiredCapacity + 2)).hash));
 }
+
+TEST_CASE("a re-sealed pin keeps everything the record knows of the enrolment", "[record_ops]") {
+    UserState before = with_new_pin(busy_state(), file_with(1), 0, 5000);
+    before.has_last = true;
+    before.last_accepted = 77;
+    before.used_recovery = 0b11;
+    before.asked_generation = before.pin.generation;
+    before.asked_count = 2;
+    before.pending.present = true;
+    retire(before, file_with(9).enrollment_id, file_with(9).hash);
+    PinnedFile resealed = file_with(1);
+    resealed.hash.fill(0x42);
+    resealed.length = 905;
+
+    const UserState after = with_resealed_pin(before, resealed, 1);
+    CHECK(after.pin.area == 1);
+    CHECK(after.pin.hash == resealed.hash);
+    CHECK(after.pin.length == 905);
+    CHECK(after.pin.generation == before.pin.generation + 1);  // voids a switch ticket
+    CHECK(after.pin.pinned_at == 5000);                        // root's tags keep their meaning
+    CHECK(after.pin.enrollment_id == before.pin.enrollment_id);
+    CHECK(after.has_last);
+    CHECK(after.last_accepted == 77);
+    CHECK(after.used_recovery == 0b11);
+    CHECK(after.failures == before.failures);
+    CHECK(after.locked_until == before.locked_until);
+    CHECK(after.retired_count == before.retired_count);
+    CHECK_FALSE(after.pending.present);
+    CHECK(after.asked_generation == after.pin.generation);  // today's prompts still count
+    CHECK(after.asked_count == 2);
+}
