@@ -309,7 +309,9 @@ void check_user(const std::string& root, const Options& options,
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) {
         found.add(Level::warn, area, pam_totp::errno_message(path, errno),
-                  "the user runs totp-enroll (unless the record pins an enrolment, below)");
+                  is_root() ? "the user runs totp-enroll (unless the record pins an enrolment, "
+                              "below)"
+                            : "run totp-enroll to enrol");
     } else if (auto placed_ok =
                    pam_totp::check_secret_file_place(path, module.secret_owner, placed);
                !placed_ok) {

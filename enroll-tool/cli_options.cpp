@@ -68,29 +68,33 @@ constexpr Spec kSpecs[] = {
 constexpr std::string_view kEnrolSettings[] = {"--issuer",    "--label", "--digits", "--period",
                                                "--algorithm", "--hotp",  "--qr"};
 
+// The flags that choose what totp-enroll does (enrolling is the default).
+struct ActionFlag {
+    std::string_view name;
+    Action action;
+};
+constexpr ActionFlag kActionFlags[] = {
+    {"--import", Action::import},
+    {"--status", Action::status},
+    {"--list", Action::list},
+    {"--remove", Action::remove},
+    {"--pin", Action::pin},
+    {"--unlock", Action::unlock},
+    {"--rekey", Action::rekey},
+    {"--check", Action::check},
+    {"--generate-host-key", Action::generate_host_key},
+};
+
+std::optional<Action> action_named(std::string_view name) {
+    for (const ActionFlag& flag : kActionFlags)
+        if (flag.name == name) return flag.action;
+    return std::nullopt;
+}
+
 std::string_view action_flag(Action action) {
-    switch (action) {
-        case Action::import:
-            return "--import";
-        case Action::status:
-            return "--status";
-        case Action::list:
-            return "--list";
-        case Action::remove:
-            return "--remove";
-        case Action::pin:
-            return "--pin";
-        case Action::unlock:
-            return "--unlock";
-        case Action::generate_host_key:
-            return "--generate-host-key";
-        case Action::check:
-            return "--check";
-        case Action::rekey:
-            return "--rekey";
-        default:
-            return "";
-    }
+    for (const ActionFlag& flag : kActionFlags)
+        if (flag.action == action) return flag.name;
+    return "";
 }
 
 // --all picks the users itself: only with --pin, never with one user or file.
@@ -201,33 +205,17 @@ Result<Options> parse_options(int argc, const char* const* argv) {
             return options;
         }
         Status status;
-        if (name == "--import") {
-            status = set_action(Action::import);
-            options.import_file = value;
-        } else if (name == "--status") {
-            status = set_action(Action::status);
-        } else if (name == "--list") {
-            status = set_action(Action::list);
+        if (const auto chosen = action_named(name)) {
+            status = set_action(*chosen);
+            if (*chosen == Action::import) options.import_file = value;
         } else if (name == "--json") {
             options.json = true;
-        } else if (name == "--remove") {
-            status = set_action(Action::remove);
-        } else if (name == "--pin") {
-            status = set_action(Action::pin);
-        } else if (name == "--unlock") {
-            status = set_action(Action::unlock);
-        } else if (name == "--rekey") {
-            status = set_action(Action::rekey);
         } else if (name == "--finish") {
             options.finish = true;
-        } else if (name == "--check") {
-            status = set_action(Action::check);
         } else if (name == "--root") {
             options.root_dir = value;
         } else if (name == "--code") {
             options.code = true;
-        } else if (name == "--generate-host-key") {
-            status = set_action(Action::generate_host_key);
         } else if (name == "--force") {
             options.force = true;
         } else if (name == "--all") {
