@@ -114,6 +114,27 @@ std::vector<Finding> check_totp_line(const std::string& area, const std::vector<
     return out;
 }
 
+// An sshd setting that keeps the code from being asked (or answered).
+struct SshdRule {
+    const char* key;   // as sshd -T spells it
+    const char* name;  // as sshd_config does
+    const char* value;
+    bool must_equal;  // the setting must be `value` (or must not be)
+    const char* why;
+    const char* fix;
+};
+constexpr SshdRule kSshdRules[] = {
+    {"usepam", "UsePAM", "yes", true, ": sshd never runs its PAM stack, so no code is ever asked",
+     "set `UsePAM yes` in sshd_config"},
+    {"kbdinteractiveauthentication", "KbdInteractiveAuthentication", "yes", true,
+     ": sshd never passes PAM's questions on, so no code is ever asked",
+     "set `KbdInteractiveAuthentication yes` in sshd_config"},
+    {"passwordauthentication", "PasswordAuthentication", "yes", false,
+     " while pam_totp is in sshd's stack: sshd answers the code prompt with the password",
+     "set `PasswordAuthentication no` (the password is still asked, through "
+     "keyboard-interactive)"},
+};
+
 }  // namespace
 
 std::vector<const PamLine*> totp_lines(const std::vector<PamLine>& lines) {
@@ -168,23 +189,11 @@ std::vector<Finding> check_sshd(const SshdSettings& settings) {
     };
     const std::string area = "sshd";
     std::vector<Finding> out;
-    if (value("usepam") != "yes")
-        out.push_back(fail(area,
-                           "UsePAM " + value("usepam") +
-                               ": sshd never runs its PAM stack, "
-                               "so no code is ever asked",
-                           "set `UsePAM yes` in sshd_config"));
-    if (value("kbdinteractiveauthentication") != "yes")
-        out.push_back(fail(area,
-                           "KbdInteractiveAuthentication " + value("kbdinteractiveauthentication") +
-                               ": sshd never passes PAM's questions on, so no code is ever asked",
-                           "set `KbdInteractiveAuthentication yes` in sshd_config"));
-    if (value("passwordauthentication") == "yes")
-        out.push_back(fail(area,
-                           "PasswordAuthentication yes while pam_totp is in sshd's stack: sshd "
-                           "answers the code prompt with the password",
-                           "set `PasswordAuthentication no` (the password is still asked, "
-                           "through keyboard-interactive)"));
+    for (const SshdRule& rule : kSshdRules) {
+        const std::string v = value(rule.key);
+        if ((v == rule.value) != rule.must_equal)
+            out.push_back(fail(area, std::string(rule.name) + " " + v + rule.why, rule.fix));
+    }
     const std::string methods = value("authenticationmethods");
     if (methods.empty() || methods == "any") {
         if (value("pubkeyauthentication") == "yes")
