@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/default_paths.h"
+#include "core/messages.h"
 #include "core/result.h"
 #include "core/secret_file_access.h"
 
@@ -33,7 +34,7 @@ struct ModuleOptions {
     int fail_limit = 5;
     int fail_lock = 30;
     PasswordMode password_mode = PasswordMode::prompt;
-    std::string prompt = "Verification code: ";
+    std::string prompt = kCodePrompt;
     bool echo_code = false;
     bool debug = false;
     // tofu=off: only pins made by root (totp-enroll --pin) and files carrying

@@ -3,13 +3,12 @@
 #include <openssl/crypto.h>
 
 #include "core/code_input.h"
+#include "core/messages.h"
 #include "core/verifier.h"
 
 namespace pam_totp {
 namespace {
 
-constexpr char kForwardPassPrompt[] = "Password & verification code: ";
-constexpr char kPasswordPrompt[] = "Password: ";
 
 // A one-time code or a recovery code, by shape alone.
 bool could_be_code(std::string_view token, int digits) {

@@ -17,16 +17,13 @@
 #include "core/verifier.h"
 #include "module/code_reader.h"
 #include "module/enrollment_source.h"
+#include "core/messages.h"
 #include "module/secret_file_reader.h"
 #include "module/switch_flow.h"
 
 namespace pam_totp {
 namespace {
 
-constexpr char kReplayMessage[] =
-    "This code was already used. If that was not you, change your password.";
-// Said for every refused code alike, enrolled or not, so it reveals nothing.
-constexpr char kWrongCodeMessage[] = "Wrong code.";
 constexpr char kConfirmationCodeMessage[] =
     "This code confirmed your enrolment; wait for the next code from your app.";
 
