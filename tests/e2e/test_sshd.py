@@ -15,7 +15,16 @@ client is driven with pexpect:
   4. then the README's other recipe (AuthenticationMethods
      publickey,keyboard-interactive, pam_totp alone in the stack): key +
      wrong code refused, key + right code (of a later time step) logs in
-     without any password prompt.
+     without any password prompt;
+  5. switching authenticators through sshd.
+
+Every successful login spends a 30 s time step, and the module accepts the
+steps next to the current one (window=1). Each login takes the first unspent
+step the window accepts, the next step's code included (the code a phone
+whose clock is a little ahead shows); the enrolment confirms with the
+previous step's code (a phone a little behind). So the old authenticator's
+four logins fit in the window around two consecutive steps, and the test
+waits for at most one step boundary instead of sleeping across two.
 
 Everything is removed afterwards, also on failure: the user, the pam.d file,
 every process the test started, the temp directory. Leftovers of a run that
@@ -154,26 +163,34 @@ def sshd_environment():
     return env
 
 
-def next_step(after):
-    """Waits until the 30 s time step after the one containing `after` has
-    begun (a code of the step already used would be a replay), leaving at least
-    8 s in it."""
-    start = (int(after) // 30 + 1) * 30
-    if time.time() < start:
-        time.sleep(start - time.time() + 0.5)
-    fresh_code_time()
+PERIOD = 30
 
 
-def fresh_code_time():
-    """Waits, if needed, so that at least 8 s remain in the current 30 s step."""
-    left = 30 - int(time.time()) % 30
-    if left < 8:
-        time.sleep(left + 0.5)
+def current_step():
+    return int(time.time()) // PERIOD
+
+
+def usable_step(last_used):
+    """The first step after `last_used` (spent steps are replays) that the
+    module's window of one step either side accepts now, and still accepts
+    if the clock passes a step boundary during the login: the current step
+    or the next one. Waits only when the next one is spent too."""
+    step = max(last_used + 1, current_step())
+    if step > current_step() + 1:
+        wait = (step - 1) * PERIOD - time.time() + 0.2
+        log(f"waiting {wait:.0f} s for the next time step")
+        while step > current_step() + 1:
+            time.sleep(max(0.1, (step - 1) * PERIOD - time.time() + 0.2))
+    return step
+
+
+def step_code(base32_secret, step):
+    return oathtool_code(base32_secret, at=step * PERIOD)
 
 
 class Fixture:
     def __init__(self):
-        self.enrolled_at = 0.0
+        self.used_step = 0  # the last time step the test user's authenticator spent
         self.pid = os.getpid()
         self.name = f"sshd-{PREFIX}-{self.pid}"
         self.user = f"{PREFIX}{self.pid}"
@@ -231,7 +248,6 @@ class Fixture:
     def _enrol_with_totp_enroll(self):
         """The real tool, in a pseudo-terminal: read the URI it prints, type the code."""
         import pexpect
-        fresh_code_time()
         child = pexpect.spawn(TOTP_ENROLL, ["--user", self.user, "--keydir", self.keydir, "--qr=none",
                                             "--statedir", self.statedir],
                               encoding="utf-8", timeout=30)
@@ -241,8 +257,13 @@ class Fixture:
             query = urllib.parse.parse_qs(urllib.parse.urlparse(uri).query)
             self.secret_base32 = query["secret"][0]
             child.expect("code the app shows")
-            self.enrolled_at = time.time()
-            child.sendline(oathtool_code(self.secret_base32))
+            # The previous step's code (accepted, with a note on the phone's
+            # clock), typed at least 3 s before the step ends so that it is
+            # still in the window when totp-enroll checks it. Its step is spent.
+            if PERIOD - time.time() % PERIOD < 3:
+                time.sleep(PERIOD - time.time() % PERIOD + 0.2)
+            self.used_step = current_step() - 1
+            child.sendline(step_code(self.secret_base32, self.used_step))
             child.expect(pexpect.EOF)
         finally:
             child.close()
@@ -528,15 +549,13 @@ def main():
     try:
         fixture.setup()
 
-        fresh_code_time()
         right = oathtool_code(fixture.secret_base32)
         rc, out = fixture.ssh(wrong_code(right))
         check(rc != 0 and "e2e-ok-42" not in out, "right password + wrong code is refused", fixture, out)
 
-        # The enrolment spent its confirmation step: the first login needs the next one.
-        next_step(fixture.enrolled_at)
-        right_at = time.time()
-        right = oathtool_code(fixture.secret_base32)
+        # The enrolment spent its confirmation step: the first login needs a later one.
+        step = usable_step(fixture.used_step)
+        right = step_code(fixture.secret_base32, step)
         rc, out = fixture.ssh(right)
         check(rc == 0 and "e2e-ok-42" in out, "right password + right code logs in and runs a command",
               fixture, out)
@@ -555,8 +574,8 @@ def main():
         fixture.switch_to_publickey_and_code()
         rc, out = fixture.ssh(wrong_code(right), key=fixture.client_key)
         check(rc != 0 and "e2e-ok-42" not in out, "public key + wrong code is refused", fixture, out)
-        next_step(right_at)
-        right = oathtool_code(fixture.secret_base32)
+        step = usable_step(step)
+        right = step_code(fixture.secret_base32, step)
         rc, out = fixture.ssh(right, key=fixture.client_key)
         check(rc == 0 and "e2e-ok-42" in out and "assword" not in out,
               "public key + right code logs in without a password", fixture, out)
@@ -565,8 +584,10 @@ def main():
         # forked PAM child, pam_setcred in its parent; the ticket crosses in
         # the PAM environment.
         new_secret = fixture.plant_new_enrolment()
-        rc, out = fixture.ssh(oathtool_code(fixture.secret_base32, at=time.time() + 30),
-                              key=fixture.client_key, new_code=oathtool_code(new_secret))
+        step = usable_step(step)  # the one wait for a step boundary, if any
+        new_step = current_step()
+        rc, out = fixture.ssh(step_code(fixture.secret_base32, step),
+                              key=fixture.client_key, new_code=step_code(new_secret, new_step))
         check(rc == 0 and "e2e-ok-42" in out, "old code, then the new authenticator's code", fixture, out)
         check("New authenticator confirmed" in out, "the client is told the new code was confirmed",
               fixture, out)
@@ -574,7 +595,7 @@ def main():
                               key=fixture.client_key)
         check(rc != 0 and "e2e-ok-42" not in out, "the old authenticator is refused after the switch",
               fixture, out)
-        rc, out = fixture.ssh(oathtool_code(new_secret, at=time.time() + 30), key=fixture.client_key)
+        rc, out = fixture.ssh(step_code(new_secret, usable_step(new_step)), key=fixture.client_key)
         check(rc == 0 and "e2e-ok-42" in out, "the new authenticator logs in", fixture, out)
     except Exception:
         traceback.print_exc()
