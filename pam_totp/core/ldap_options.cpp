@@ -1,0 +1,150 @@
+#include "core/ldap_options.h"
+
+#include <charconv>
+
+namespace pam_totp {
+namespace {
+
+Status parse_uris(std::string_view value, std::vector<std::string>& out) {
+    out.clear();
+    std::size_t at = 0;
+    while (at <= value.size()) {
+        std::size_t comma = value.find(',', at);
+        if (comma == std::string_view::npos) comma = value.size();
+        const std::string_view uri = value.substr(at, comma - at);
+        if (!uri.starts_with("ldaps://") && !uri.starts_with("ldap://") &&
+            !uri.starts_with("ldapi://"))
+            return Error{"option uri= takes ldaps://, ldap:// (with starttls) or ldapi:// URIs"};
+        if (uri.find_first_of(" \t") != std::string_view::npos)
+            return Error{"option uri=: one URI per comma"};
+        out.emplace_back(uri);
+        at = comma + 1;
+    }
+    return {};
+}
+
+Status parse_timeout(std::string_view value, int& out) {
+    int parsed = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+    if (value.empty() || ec != std::errc() || end != value.data() + value.size() || parsed < 1 ||
+        parsed > 60)
+        return Error{"option timeout= must be a number of seconds from 1 to 60"};
+    out = parsed;
+    return {};
+}
+
+Status set_mode(LdapOptions& o, LdapPasswordMode mode, bool& set) {
+    if (set && o.password_mode != mode)
+        return Error{"forward_pass and use_first_pass exclude each other"};
+    o.password_mode = mode;
+    set = true;
+    return {};
+}
+
+Status apply(LdapOptions& o, std::string_view arg, bool& mode_set) {
+    const std::size_t eq = arg.find('=');
+    const std::string_view name = arg.substr(0, eq);
+    const std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : arg.substr(eq + 1);
+    if (eq != std::string_view::npos) {
+        if (value.empty() || value.size() > 1024)
+            return Error{"option " + std::string(name) + "= needs a value"};
+        if (name == "uri") return parse_uris(value, o.uris);
+        if (name == "timeout") return parse_timeout(value, o.timeout_seconds);
+        std::string* text = name == "base"          ? &o.base
+                            : name == "filter"      ? &o.filter
+                            : name == "binddn"      ? &o.binddn
+                            : name == "bindpw_file" ? &o.bindpw_file
+                            : name == "ca"          ? &o.ca
+                                                    : nullptr;
+        if (!text) return Error{"unknown option " + std::string(name) + "="};
+        if ((name == "bindpw_file" || name == "ca") && value[0] != '/')
+            return Error{"option " + std::string(name) + "= needs an absolute path"};
+        *text = std::string(value);
+        return {};
+    }
+    if (arg == "optional" || arg == "nullok") {
+        o.optional = true;
+    } else if (arg == "starttls") {
+        o.starttls = true;
+    } else if (arg == "debug") {
+        o.debug = true;
+    } else if (arg == "forward_pass") {
+        return set_mode(o, LdapPasswordMode::forward_pass, mode_set);
+    } else if (arg == "use_first_pass") {
+        return set_mode(o, LdapPasswordMode::use_first_pass, mode_set);
+    } else {
+        return Error{"unknown option " + std::string(arg)};
+    }
+    return {};
+}
+
+// What the options must say together: where, how securely, as whom.
+Status check_together(const LdapOptions& o) {
+    if (o.uris.empty()) return Error{"option uri= is required"};
+    if (o.base.empty()) return Error{"option base= is required"};
+    if (o.filter.find("%u") == std::string::npos) return Error{"option filter= must contain %u"};
+    if (o.binddn.empty() != o.bindpw_file.empty())
+        return Error{"options binddn= and bindpw_file= go together"};
+    bool tls = false;
+    for (const std::string& uri : o.uris) {
+        if (uri.starts_with("ldap://") && !o.starttls)
+            return Error{"ldap:// sends passwords in clear: use ldaps:// or starttls"};
+        tls |= !uri.starts_with("ldapi://");
+    }
+    if (tls && o.ca.empty()) return Error{"option ca= is required for ldaps:// and starttls"};
+    return {};
+}
+
+}  // namespace
+
+Result<LdapOptions> parse_ldap_options(std::span<const std::string_view> args) {
+    LdapOptions options;
+    bool mode_set = false;
+    for (std::string_view arg : args)
+        if (auto status = apply(options, arg, mode_set); !status) return status.error();
+    if (auto status = check_together(options); !status) return status.error();
+    return options;
+}
+
+Result<LdapOptions> parse_ldap_options(int argc, const char** argv) {
+    std::vector<std::string_view> args;
+    for (int i = 0; i < argc; ++i) args.emplace_back(argv[i] ? argv[i] : "");
+    return parse_ldap_options(args);
+}
+
+std::string escape_filter_value(std::string_view value) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (char c : value) {
+        if (c == '*' || c == '(' || c == ')' || c == '\\' || c == '\0') {
+            out.push_back('\\');
+            out.push_back(kHex[static_cast<unsigned char>(c) >> 4]);
+            out.push_back(kHex[static_cast<unsigned char>(c) & 15]);
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+Result<std::string> expand_ldap_filter(std::string_view pattern, std::string_view user) {
+    if (user.empty()) return Error{"empty user name"};
+    std::string out;
+    for (std::size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] != '%') {
+            out.push_back(pattern[i]);
+            continue;
+        }
+        if (++i == pattern.size()) return Error{"filter= ends in a lone '%'"};
+        if (pattern[i] == '%')
+            out.push_back('%');
+        else if (pattern[i] == 'u')
+            out += escape_filter_value(user);
+        else
+            return Error{std::string("filter= has an unknown sequence %") + pattern[i]};
+    }
+    return out;
+}
+
+}  // namespace pam_totp

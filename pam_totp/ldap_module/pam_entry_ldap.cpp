@@ -1,0 +1,35 @@
+// The PAM service functions of pam_totp_ldap.so; as in pam_totp.so, each
+// catches everything so that no C++ exception reaches the C caller.
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include <syslog.h>
+
+#include <exception>
+
+#include "core/ldap_options.h"
+#include "ldap_module/ldap_login.h"
+
+extern "C" {
+
+__attribute__((visibility("default"))) int pam_sm_authenticate(pam_handle_t* pamh, int flags,
+                                                               int argc, const char** argv) {
+    try {
+        auto options = pam_totp::parse_ldap_options(argc, argv);
+        if (!options) {
+            pam_syslog(pamh, LOG_ERR, "configuration error: %s", options.error().message.c_str());
+            return PAM_SERVICE_ERR;
+        }
+        return pam_totp::authenticate_ldap(pam_totp::PamHandle(pamh, flags), *options);
+    } catch (const std::exception& e) {
+        pam_syslog(pamh, LOG_ERR, "internal error: %s", e.what());
+    } catch (...) {
+        pam_syslog(pamh, LOG_ERR, "internal error");
+    }
+    return PAM_SERVICE_ERR;
+}
+
+__attribute__((visibility("default"))) int pam_sm_setcred(pam_handle_t*, int, int, const char**) {
+    return PAM_SUCCESS;
+}
+
+}  // extern "C"

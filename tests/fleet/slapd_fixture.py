@@ -1,0 +1,206 @@
+"""A private OpenLDAP slapd for the fleet-mode tests: its own slapd.conf,
+mdb database, test CA and server certificate in a temp directory, listening
+on localhost (ldaps and ldap+StartTLS) on free ports; never the machine's
+own slapd or /etc/ldap/slapd.d. Loads the otp overlay (slapo-otp) and
+pam_totp's guard schema (ldap/pam_totp.schema), with the recipe's ACLs."""
+import base64
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+SOURCE_DIR = os.environ.get("SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+SLAPD = "/usr/sbin/slapd"
+SLAPADD = "/usr/sbin/slapadd"
+BASE = "dc=fleet,dc=test"
+ADMIN = "cn=admin," + BASE
+ADMIN_PW = "admin-secret"
+SHA1_OID = "1.2.840.113549.2.7"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(cmd, **kwargs):
+    r = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)}: exit {r.returncode}: {r.stderr.strip()}")
+    return r
+
+
+def make_ca(directory, name="test CA"):
+    """A CA and a server certificate for localhost, made at test time."""
+    ca_key, ca_crt = os.path.join(directory, "ca.key"), os.path.join(directory, "ca.crt")
+    key, csr, crt = (os.path.join(directory, n) for n in ("server.key", "server.csr", "server.crt"))
+    run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+         "-keyout", ca_key, "-out", ca_crt, "-days", "2", "-subj", f"/CN={name}"])
+    run(["openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+         "-keyout", key, "-out", csr, "-subj", "/CN=localhost"])
+    ext = os.path.join(directory, "san.ext")
+    with open(ext, "w") as f:
+        # libldap checks "localhost" against the machine's own name.
+        f.write(f"subjectAltName=DNS:localhost,DNS:{socket.gethostname()},IP:127.0.0.1\n"
+                "extendedKeyUsage=serverAuth\n")
+    run(["openssl", "x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial",
+         "-out", crt, "-days", "2", "-extfile", ext])
+    return ca_crt, crt, key
+
+
+CONFIG = """\
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/nis.schema
+include /etc/ldap/schema/inetorgperson.schema
+include {schema}
+modulepath /usr/lib/ldap
+moduleload back_mdb
+moduleload otp
+pidfile {dir}/slapd.pid
+TLSCACertificateFile {ca}
+TLSCertificateFile {crt}
+TLSCertificateKeyFile {key}
+
+database mdb
+suffix "{base}"
+rootdn "{admin}"
+rootpw {admin_pw}
+directory {dir}/db
+maxsize 104857600
+overlay otp
+
+# The recipe's ACLs (ldap/README): a user may write, never read, the secret
+# of the token its entry names, read that token's other attributes and
+# swap its guard; nobody but slapd reads the parameters; nobody writes their
+# own object classes or token links.
+access to dn.one="ou=tokens,{base}" attrs=oathSecret
+    by set="(user/oathTOTPToken | user/oathHOTPToken) & this" =w
+    by * none
+access to dn.one="ou=tokens,{base}" attrs=pamTotpLastUsed
+    by set="(user/oathTOTPToken | user/oathHOTPToken) & this" write
+    by * none
+access to dn.one="ou=tokens,{base}"
+    by set="(user/oathTOTPToken | user/oathHOTPToken) & this" read
+    by * none
+access to dn.subtree="ou=params,{base}"
+    by * none
+access to attrs=userPassword
+    by self =w
+    by anonymous auth
+    by * none
+access to attrs=objectClass,oathTOTPToken,oathHOTPToken
+    by * read
+access to *
+    by * read
+"""
+
+SKELETON = """\
+dn: {base}
+objectClass: dcObject
+objectClass: organization
+o: fleet
+dc: fleet
+
+dn: ou=people,{base}
+objectClass: organizationalUnit
+ou: people
+
+dn: ou=tokens,{base}
+objectClass: organizationalUnit
+ou: tokens
+
+dn: ou=params,{base}
+objectClass: organizationalUnit
+ou: params
+
+dn: cn=totp,ou=params,{base}
+objectClass: device
+objectClass: oathTOTPParams
+cn: totp
+oathOTPLength: 6
+oathHMACAlgorithm: {sha1}
+oathTOTPTimeStepPeriod: 30
+oathTOTPTimeStepWindow: 3
+"""
+
+
+class Slapd:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="pam_totp_slapd.")
+        os.chmod(self.dir, 0o755)
+        os.mkdir(os.path.join(self.dir, "db"))
+        self.ca, crt, key = make_ca(self.dir)
+        self.ldaps_port, self.ldap_port = free_port(), free_port()
+        self.ldaps = f"ldaps://localhost:{self.ldaps_port}/"
+        self.ldap = f"ldap://localhost:{self.ldap_port}/"
+        self.conf = os.path.join(self.dir, "slapd.conf")
+        with open(self.conf, "w") as f:
+            f.write(CONFIG.format(schema=os.path.join(SOURCE_DIR, "ldap", "pam_totp.schema"),
+                                  dir=self.dir, ca=self.ca, crt=crt, key=key, base=BASE, admin=ADMIN,
+                                  admin_pw=ADMIN_PW))
+        self.add(SKELETON.format(base=BASE, sha1=SHA1_OID), offline=True)
+        self.process = None
+        self.start()
+
+    def add(self, ldif, offline=False):
+        if offline:
+            run([SLAPADD, "-f", self.conf, "-q"], input=ldif)
+        else:
+            run(["ldapadd", "-x", "-H", self.ldap, "-ZZ", "-D", ADMIN, "-w", ADMIN_PW], input=ldif,
+                env=self.client_env())
+
+    def client_env(self):
+        env = dict(os.environ)
+        env["LDAPTLS_CACERT"] = self.ca
+        return env
+
+    def start(self):
+        self.process = subprocess.Popen([SLAPD, "-d", "0", "-f", self.conf, "-h", f"{self.ldaps} {self.ldap}"],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.ldaps_port), timeout=0.2):
+                    return
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError("slapd exited: " + self.process.stderr.read().decode())
+                time.sleep(0.05)
+        raise RuntimeError("slapd did not start listening")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def add_user(self, uid, password, secret=None, hotp=False, uid_number=30000):
+        """A posixAccount; with `secret` (raw bytes) an OTP token linked to it."""
+        dn = f"uid={uid},ou=people,{BASE}"
+        token = f"cn={uid},ou=tokens,{BASE}"
+        ldif = ""
+        if secret is not None:
+            ldif += (f"dn: {token}\nobjectClass: device\nobjectClass: oathTOTPToken\n"
+                     f"objectClass: pamTotpGuard\ncn: {uid}\n"
+                     f"oathSecret:: {base64.b64encode(secret).decode()}\n"
+                     f"oathTOTPParams: cn=totp,ou=params,{BASE}\n\n")
+        ldif += (f"dn: {dn}\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\n"
+                 + ("objectClass: oathTOTPUser\n" if secret is not None else "")
+                 + f"uid: {uid}\ncn: {uid}\nsn: {uid}\nuidNumber: {uid_number}\n"
+                 f"gidNumber: {uid_number}\nhomeDirectory: /home/{uid}\nuserPassword: {password}\n"
+                 + (f"oathTOTPToken: {token}\n" if secret is not None else ""))
+        self.add(ldif)
+        return dn
