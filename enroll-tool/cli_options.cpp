@@ -140,7 +140,8 @@ Status check_rekey(const Options& options, const std::set<std::string_view>& see
         return {};
     }
     if (options.finish && options.user) return usage("--finish cannot be used with --user");
-    for (std::string_view flag : {"--file", "--force", "--all", "--owner", "--json"})
+    if (options.force && !options.finish) return usage("--force goes with --rekey --finish only");
+    for (std::string_view flag : {"--file", "--all", "--owner", "--json"})
         if (seen.count(flag)) return usage(std::string(flag) + " cannot be used with --rekey");
     return {};
 }

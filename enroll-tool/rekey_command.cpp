@@ -169,13 +169,15 @@ void reseal_record(const Options& options, const std::string& name, const Keys& 
 
 // The record's pin bytes when they hold `enrollment_id`, sealed to the new
 // key: what the user's file should be byte for byte.
-std::optional<std::string> new_pin_bytes(const Options& options, const std::string& name,
+std::optional<std::string> new_pin_bytes(const Options& options, const TargetUser& user,
                                          const std::string& enrollment_id,
                                          const std::string& new_id) {
-    auto opened = pam_totp::LockedStateFile::open_existing(options.statedir, name);
+    auto opened = pam_totp::LockedStateFile::open_existing(options.statedir, user.name);
     if (!opened || !*opened || !(*opened)->state().pin.present) return std::nullopt;
     if (pam_totp::to_hex((*opened)->state().pin.enrollment_id) != enrollment_id)
         return std::nullopt;
+    // A reused name: the record is another uid's, never written into this home.
+    if (!pam_totp::check_record_uid((*opened)->state(), user.uid)) return std::nullopt;
     auto bytes = (*opened)->pinned_file();
     if (!bytes || key_id_of(*bytes) != new_id) return std::nullopt;
     return std::move(*bytes);
@@ -208,7 +210,7 @@ void reseal_file(const Options& options, const TargetUser& user, const std::stri
         return tally.add("skipped ", what, "sealed to key-id " + parsed->header.key_id);
     }
     // The pinned enrolment gets the pin's exact bytes, so file and pin agree.
-    auto bytes = new_pin_bytes(options, user.name, parsed->header.enrollment_id, new_id);
+    auto bytes = new_pin_bytes(options, user, parsed->header.enrollment_id, new_id);
     if (!bytes) {
         auto resealed =
             pam_totp::reseal_secret_file(**text, keys.old_key, keys.new_key.public_key());
@@ -233,7 +235,26 @@ void reseal_files(const Options& options, const TargetUser& user, const Keys& ke
     if (exists(managed)) reseal_file(options, user, managed, SecretOwner::root, keys, tally);
 }
 
-// --finish: host.key.old goes once no record in statedir needs it.
+// Users' files still sealed to `old_id` (default path and root's
+// secrets/NAME): after --finish nothing opens them.
+std::string old_sealed_files(const Options& options, const std::string& old_id) {
+    std::string found;
+    for (const TargetUser& user : pam_totp::every_account()) {
+        std::vector<std::pair<std::string, SecretOwner>> paths{
+            {options.keydir + "/secrets/" + user.name, SecretOwner::root}};
+        if (auto home = pam_totp::default_secret_path(user))
+            paths.emplace_back(*home, SecretOwner::user);
+        for (const auto& [path, owner] : paths) {
+            if (!exists(path)) continue;
+            auto text = SecretStore(path, user, owner).read();
+            if (text && *text && key_id_of(**text) == old_id) found += " " + path;
+        }
+    }
+    return found;
+}
+
+// --finish: host.key.old goes once no record in statedir needs it. A record
+// that cannot be read counts as needing it: the deletion cannot be undone.
 ExitCode finish(const Options& options) {
     const Paths p = paths_in(options.keydir);
     auto old = pam_totp::load_host_private_key(p.old);
@@ -242,21 +263,41 @@ ExitCode finish(const Options& options) {
             failure(ExitCode::refused, "no rekey to finish (" + old.error().message + ")"));
     auto names = record_names(options.statedir);
     if (!names) return report(names.error());
+    if (names->empty() && !options.force)
+        return report(
+            failure(ExitCode::refused, "no record in " + options.statedir +
+                                           ": is it the module's statedir=? (--force if it is)"));
     const std::string old_id = old->public_key().key_id();
-    std::string still;
+    std::string still, unreadable;
     for (const std::string& name : *names) {
         auto opened = pam_totp::LockedStateFile::open_existing(options.statedir, name);
-        if (!opened || !*opened) continue;
-        for (auto bytes : {(*opened)->pinned_file(), (*opened)->pending_file()})
-            if (bytes && !bytes->empty() && key_id_of(*bytes) == old_id) {
+        if (!opened || !*opened) {
+            unreadable += " " + name;
+            continue;
+        }
+        for (auto bytes : {(*opened)->pinned_file(), (*opened)->pending_file()}) {
+            if (!bytes) {
+                unreadable += " " + name;
+                break;
+            }
+            if (!bytes->empty() && key_id_of(*bytes) == old_id) {
                 still += " " + name;
                 break;
             }
+        }
     }
-    if (!still.empty())
-        return report(
-            failure(ExitCode::refused, "these records still need " + p.old + ":" + still +
-                                           "; run totp-enroll --rekey again (without --user)"));
+    if (!still.empty() || !unreadable.empty())
+        return report(failure(
+            ExitCode::refused,
+            (still.empty() ? "" : "these records still need " + p.old + ":" + still + "; ") +
+                (unreadable.empty() ? "" : "these records cannot be read:" + unreadable + "; ") +
+                "run totp-enroll --rekey again (without --user) once they can"));
+    if (const std::string files = old_sealed_files(options, old_id);
+        !files.empty() && !options.force)
+        return report(failure(ExitCode::refused,
+                              "these files are still sealed to the previous key:" + files +
+                                  "; run totp-enroll --rekey again, or --force to remove the key "
+                                  "anyway (their users enrol again)"));
     if (::unlink(p.old.c_str()) != 0) return report(Error{pam_totp::errno_message(p.old, errno)});
     if (auto status = write_stdout("Removed " + p.old + ": every record in " + options.statedir +
                                    " is sealed to the new key.\n");
@@ -278,6 +319,13 @@ ExitCode run_rekey(const Options& options) {
     if (!lock) return report(lock.error());
     if (options.finish) return finish(options);
 
+    const bool resuming = exists(paths_in(options.keydir).old);
+    // A rotation is for every user: --user only re-seals one user's
+    // enrolment during a rekey that is already under way.
+    if (options.user && !resuming)
+        return report(failure(ExitCode::refused,
+                              "--user re-seals one user during a rekey already under way; start "
+                              "the rekey without it (it re-seals everyone)"));
     auto keys = rotate(options.keydir);
     if (!keys) return report(keys.error());
     Tally tally;
@@ -300,11 +348,11 @@ ExitCode run_rekey(const Options& options) {
             reseal_files(options, user, *keys, tally);
     }
     const std::string summary =
-        "New host key " + keys->new_key.public_key().key_id() + " (previous " +
-        keys->old_key.public_key().key_id() + ", kept as " + paths_in(options.keydir).old +
-        "): " + std::to_string(tally.resealed) + " re-sealed, " + std::to_string(tally.already) +
-        " already new, " + std::to_string(tally.skipped) + " skipped, " +
-        std::to_string(tally.failed) + " failed.\n" +
+        std::string(resuming ? "Resumed the rekey to host key " : "New host key ") +
+        keys->new_key.public_key().key_id() + " (previous " + keys->old_key.public_key().key_id() +
+        ", kept as " + paths_in(options.keydir).old + "): " + std::to_string(tally.resealed) +
+        " re-sealed, " + std::to_string(tally.already) + " already new, " +
+        std::to_string(tally.skipped) + " skipped, " + std::to_string(tally.failed) + " failed.\n" +
         (tally.failed ? "Run totp-enroll --rekey again once the failures are fixed.\n"
                       : "When every host sharing this statedir is done: totp-enroll --rekey "
                         "--finish removes the previous key.\n");

@@ -57,6 +57,11 @@ Status pin_file(LockedStateFile& record, std::string_view bytes, const PinnedFil
     }
     const std::uint8_t area = record.free_area();
     if (auto status = record.stage_pin(bytes); !status) return status;
+    // The pinned enrolment in other bytes (say, re-sealed on its own by an
+    // interrupted rekey): what the record knows of it stays, so used
+    // recovery codes stay used and no code is accepted twice.
+    if (state.pin.present && state.pin.enrollment_id == file.enrollment_id)
+        return record.commit(bound_to(with_resealed_pin(record.state(), file, area), uid));
     return record.commit(bound_to(with_new_pin(record.state(), file, area, now), uid));
 }
 

@@ -31,8 +31,10 @@ Result<PinnedFile> check_file_to_pin(std::string_view bytes, const std::string& 
 Status check_record_uid(const UserState& state, std::uint32_t uid);
 
 // `bytes` (checked with check_file_to_pin) become the pin: staged in the
-// free area, then the slot (with_new_pin), bound to `uid`. Pinning the file
-// that is already the pin changes nothing.
+// free area, then the slot (with_new_pin; with_resealed_pin for the pinned
+// enrolment in other bytes, which keeps its replay position and used
+// recovery codes), bound to `uid`. Pinning the file that is already the pin
+// changes nothing.
 Status pin_file(LockedStateFile& record, std::string_view bytes, const PinnedFile& file,
                 std::uint32_t uid, std::int64_t now);
 

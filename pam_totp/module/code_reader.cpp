@@ -9,7 +9,6 @@
 namespace pam_totp {
 namespace {
 
-
 // A one-time code or a recovery code, by shape alone.
 bool could_be_code(std::string_view token, int digits) {
     const SecretBytes normalized = normalize_typed_code(token);

@@ -101,6 +101,15 @@ Result<OpenedFile> open_pin(std::string bytes, const std::string& user, const Ho
 
 }  // namespace
 
+Status check_sealed_to_current_key(const ModuleOptions& options, const OpenedFile& file) {
+    auto key = load_host_private_key(options.hostkey);
+    if (!key) return key.error();
+    if (file.parsed.header.key_id != key->public_key().key_id())
+        return Error{"the file is sealed to key-id " + file.parsed.header.key_id +
+                     ", no longer the host key's (a rekey ran during the login)"};
+    return {};
+}
+
 LoginPlan plan_login(const PamHandle& pam, const ModuleOptions& options, const std::string& user,
                      const Account& account, std::int64_t now) {
     auto path = expand_secret_path(options.secret, user, account.home);

@@ -43,6 +43,13 @@ struct LoginPlan {
     }
 };
 
+// A file about to become the pin (adopted, or staged for a switch) must be
+// sealed to the host key as it is now, read under the record's lock: a
+// login that waited at its prompt through a `totp-enroll --rekey` would
+// otherwise pin bytes that only the previous key opens, and lock the user
+// out once that key is gone.
+Status check_sealed_to_current_key(const ModuleOptions& options, const OpenedFile& file);
+
 LoginPlan plan_login(const PamHandle& pam, const ModuleOptions& options, const std::string& user,
                      const Account& account, std::int64_t now);
 

@@ -9,6 +9,7 @@
 #include "core/decoy_work.h"
 #include "core/host_key_files.h"
 #include "core/login_notice.h"
+#include "core/messages.h"
 #include "core/policy.h"
 #include "core/record_ops.h"
 #include "core/recovery_codes.h"
@@ -17,7 +18,6 @@
 #include "core/verifier.h"
 #include "module/code_reader.h"
 #include "module/enrollment_source.h"
-#include "core/messages.h"
 #include "module/secret_file_reader.h"
 #include "module/switch_flow.h"
 
@@ -172,6 +172,11 @@ std::optional<Judgement> verify_and_record(const PamHandle& pam, const ModuleOpt
     UserState state = store->state();
     const bool adopting = plan.decision == PinDecision::adopt_now;
     if (adopting) {
+        if (auto current = check_sealed_to_current_key(options, file); !current) {
+            pam.log(LOG_WARNING,
+                    "not pinning the enrolment of user " + user + ": " + current.error().message);
+            return std::nullopt;
+        }
         if (auto staged = store->stage_pin(file.bytes); !staged) {
             pam.log(LOG_ERR,
                     "cannot pin the enrolment of user " + user + ": " + staged.error().message);

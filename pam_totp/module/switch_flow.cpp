@@ -54,6 +54,8 @@ Result<SwitchTicket> stage_switch(const ModuleOptions& options, const std::strin
     const UserState& state = store->state();
     if (!(state.pin == plan.snapshot.pin))
         return Error{"the pinned enrolment changed during the login"};
+    if (auto current = check_sealed_to_current_key(options, *plan.proposal); !current)
+        return current.error();
     SwitchTicket ticket{};
     if (RAND_bytes(ticket.data(), static_cast<int>(ticket.size())) != 1)
         return Error{"the random generator failed"};

@@ -14,6 +14,7 @@ import unittest
 
 from pamenroll import EnrolPamTestCase  # exits 77 without tests/pam
 from enrolltest import ENROLL, code_for_uri, oathtool, parse_uri
+import pamtest
 from pamtest import PAM_SUCCESS, require_root
 
 PER_KIND = 10  # 5 kinds: 50 enrolments
@@ -156,7 +157,7 @@ class Rekey(EnrolPamTestCase):
         with open(self.box.hostpub) as f:
             self.assertNotEqual(f.read(), old_pub)
         self.assertTrue(os.path.exists(self.box.hostkey + ".old"))
-        new_id = re.search(r"New host key ([0-9a-f]{16})", out).group(1)
+        new_id = re.search(r"(?:New host key|Resumed the rekey to host key) ([0-9a-f]{16})", out).group(1)
         for name in self.users:
             path = (os.path.join(self.central, name) if name.startswith("central")
                     else self.box.secret_path(name))
@@ -179,24 +180,64 @@ class Rekey(EnrolPamTestCase):
         self.assertFalse(os.path.exists(self.box.hostkey + ".old"))
         self.login_round(len(points) + 2)
 
+    def finish(self, *args, statedir=None):
+        return subprocess.run([ENROLL, "--keydir", self.box.keydir, "--statedir", statedir or self.box.statedir,
+                               "--rekey", "--finish", *args], capture_output=True, text=True, timeout=60,
+                              env=self.enroll_env())
+
     def test_finish_refuses_while_a_record_needs_the_old_key(self):
         self.box.add_user("bob")
         self.totp_by_root("bob")
-        proc = self.rekey("--user", "alice")  # alice has no record: bob's pin stays old
-        out, err = proc.communicate(timeout=60)
-        self.assertEqual(proc.returncode, 0, out + err)
+        # Killed at its first pin write: bob's pin is still sealed to the old key.
+        self.rekey(kill_at=("fdatasync", 1)).communicate(timeout=60)
+        self.assertTrue(os.path.exists(self.box.hostkey + ".old"))
         self.login_round(1)  # the module opens bob's pin with host.key.old
-        proc = self.rekey("--finish")
-        out, err = proc.communicate(timeout=60)
-        self.assertNotEqual(proc.returncode, 0, out)
-        self.assertIn("these records still need", err)
-        self.assertIn("bob", err)
+        r = self.finish()
+        self.assertNotEqual(r.returncode, 0, r.stdout)
+        self.assertIn("these records still need", r.stderr)
+        self.assertIn("bob", r.stderr)
         self.assertTrue(os.path.exists(self.box.hostkey + ".old"))
         r = subprocess.run([ENROLL, "--generate-host-key", "--force", "--keydir", self.box.keydir],
                            capture_output=True, text=True)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("a rekey is not finished", r.stderr)
+        # An unreadable record counts as needing the key; so does an empty statedir.
+        out, err = self.rekey().communicate(timeout=60)
+        os.chmod(self.box.state_path("bob"), 0o640)
+        r = self.finish()
+        self.assertIn("cannot be read: bob", r.stderr)
+        os.chmod(self.box.state_path("bob"), 0o600)
+        empty = os.path.join(self.box.root, "empty-state")
+        os.mkdir(empty, 0o700)
+        r = self.finish(statedir=empty)
+        self.assertIn("is it the module's statedir=?", r.stderr)
+        self.assertTrue(os.path.exists(self.box.hostkey + ".old"))
+        self.assertEqual(self.finish().returncode, 0)
+        self.login_round(2)
 
+    def test_user_alone_never_starts_a_rekey(self):
+        r = subprocess.run([ENROLL, "--keydir", self.box.keydir, "--statedir", self.box.statedir, "--rekey",
+                            "--user", "alice"], capture_output=True, text=True, env=self.enroll_env())
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("start the rekey without it", r.stderr)
+        self.assertFalse(os.path.exists(self.box.hostkey + ".old"))
+
+    def test_a_login_waiting_through_a_rekey_pins_nothing_old(self):
+        """A first login (the user's own, unpinned file) that waits at its
+        prompt while the key is rotated and finished must not pin bytes only
+        the removed key opens; the next login adopts the re-sealed file."""
+        self.own_unpinned("alice")
+        env = (f"NSS_WRAPPER_PASSWD={self.box.passwd} NSS_WRAPPER_GROUP={self.box.group} "
+               f"LD_PRELOAD={pamtest.LIBDIR}/libnss_wrapper.so")
+        cmd = " && ".join(f"env -u LD_PRELOAD {env} {ENROLL} --keydir {self.box.keydir} "
+                          f"--statedir {self.box.statedir} --rekey {a} >/dev/null 2>&1"
+                          for a in ("", "--finish --force"))
+        svc, code = self.users["alice"]
+        r = self.box.auth(svc, "alice", code(1), driver_args=["--run-before-prompt", "1", cmd])
+        self.assertFalse(os.path.exists(self.box.hostkey + ".old"), "the rekey did not run")
+        self.assertNotEqual(r.rc, PAM_SUCCESS)
+        self.assertLogged("no longer the host key's (a rekey ran during the login)")
+        self.assertAuth(self.box.auth(svc, "alice", code(2)), PAM_SUCCESS)
 
 if __name__ == "__main__":
     unittest.main()
