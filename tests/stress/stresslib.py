@@ -33,9 +33,47 @@ def skip_reason():
     return None
 
 
-def scaled(n):
-    """Fewer repetitions under the sanitizers, where every process is ~5x slower."""
-    return max(1, n // 3) if SANITIZE else n
+# tests/run --long (CMake option PAM_TOTP_LONG_TESTS) sets STRESS_LONG=1.
+LONG = os.environ.get("STRESS_LONG", "0") in ("1", "ON", "TRUE", "true")
+
+
+def repetitions(default, long):
+    """How many random repetitions a test makes: `long` with tests/run --long,
+    else `default`. Only random repetitions scale; every scenario and every
+    distinct kill point (distinct_kill_points) runs in both modes."""
+    return long if LONG else default
+
+
+# System calls that change a file (its data, its metadata or its name).
+FILE_CHANGING = {"pwrite64", "write", "ftruncate", "fchown", "fchmod", "rename", "renameat2",
+                 "link", "linkat", "unlink", "unlinkat"}
+
+
+def changes_files(event):
+    name, _, line = event
+    if name == "openat":  # an open that created the file
+        return "O_CREAT" in line and not re.search(r"= -1 E[A-Z]+", line)
+    return name in FILE_CHANGING
+
+
+def distinct_kill_points(events):
+    """The kill points (strace events) that between them leave every state of
+    the files that a SIGKILL can leave. A process killed on entry to a system
+    call leaves exactly what its earlier calls did to the files (the kernel
+    closes its descriptors and drops its locks; a kill is no power loss, so a
+    write counts whether or not an fdatasync followed it). So every kill point
+    between two calls that change a file leaves the same files as a kill on
+    entry to the second, and these are all: on entry to the first call
+    (nothing done), on entry to every call that changes a file (pwrite64, an
+    open that creates the file, a rename, ...) and on entry to the last call
+    (everything done, the outcome not yet reported)."""
+    if not events:
+        return []
+    keep = [events[0]]
+    keep += [e for e in events[1:-1] if changes_files(e)]
+    if len(events) > 1:
+        keep.append(events[-1])
+    return keep
 
 
 class StressBox(pamtest.Sandbox):

@@ -3,6 +3,8 @@ logins of different users never wait for each other.
 
 All processes of a round do pam_start, then wait for a go file, then call
 pam_authenticate together, so they really race on the state file's flock.
+The first round races the creation of the record, the others its update;
+8 rounds by default, 50 with tests/run --long (STRESS_LONG=1).
 """
 import fcntl
 import os
@@ -14,7 +16,9 @@ import stresslib
 from stresslib import PAM_AUTH_ERR, PAM_SUCCESS, parse_results
 
 PARALLEL = 16
-ROUNDS = stresslib.scaled(50)
+# Rounds of the race (default, tests/run --long).
+ROUNDS = stresslib.repetitions(8, 50)
+USER_ROUNDS = stresslib.repetitions(2, 10)
 
 
 @unittest.skipIf(stresslib.skip_reason(), stresslib.skip_reason() or "")
@@ -78,7 +82,7 @@ class Concurrency(unittest.TestCase):
             self.box.add_user(u)
             keys[u] = self.box.enrol(u)
         # Rounds of every user at once, each with its own fresh code: all succeed.
-        for r in range(stresslib.scaled(10)):
+        for r in range(USER_ROUNDS):
             codes = self.race([(u, keys[u], stresslib.FIRST_STEP + r) for u in users])
             self.assertEqual(codes, [PAM_SUCCESS] * len(users), f"round {r}")
 

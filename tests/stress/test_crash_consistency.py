@@ -7,11 +7,15 @@ Writers: the PAM module updating the state file (a login loop on a fake
 clock), and totp-enroll replacing a secret file (--import --force).
 Kill points come two ways:
   - exact: strace injects SIGKILL on entry to the Nth system call of a kind,
-    picked at random from the calls a complete run makes on the state
-    directory (or, for totp-enroll, on the way to writing the file), so every
-    step of the update sequence gets hit: open, flock, read, pwrite,
-    fdatasync, close, O_EXCL creation and its fsyncs;
+    of the calls a complete run makes on the state directory (or, for
+    totp-enroll, on the way to writing the file): every distinct kill point
+    (stresslib.distinct_kill_points: the first call, every call that changes
+    a file, such as each pwrite and the O_EXCL creation, and the last call),
+    then more picked at random from all the calls (open, flock, read, pwrite,
+    fdatasync, close, the creation and its fsyncs);
   - timed: kill -9 after a random delay within a run's duration.
+The random repetitions are fewer by default than with tests/run --long
+(STRESS_LONG=1); the distinct kill points run in both.
 """
 import base64
 import os
@@ -26,11 +30,11 @@ import pamtest
 import stresslib
 from stresslib import PAM_SUCCESS, parse_results, strace_events
 
-# Totals for the release build; the sanitizer build does a third of each.
-MODULE_EXACT_KILLS = stresslib.scaled(130)
-MODULE_TIMED_KILLS = stresslib.scaled(50)
-ENROLL_EXACT_KILLS = stresslib.scaled(40)
-ENROLL_TIMED_KILLS = stresslib.scaled(20)
+# Random repetitions (default, tests/run --long); the distinct kill points come on top.
+MODULE_RANDOM_KILLS = stresslib.repetitions(8, 130)
+MODULE_TIMED_KILLS = stresslib.repetitions(6, 50)
+ENROLL_RANDOM_KILLS = stresslib.repetitions(4, 40)
+ENROLL_TIMED_KILLS = stresslib.repetitions(3, 20)
 
 STATE_SYSCALLS = "openat,flock,newfstatat,fstat,pread64,pwrite64,fdatasync,fsync,close"
 ENROLL_SYSCALLS = "openat,write,fchown,fchmod,fsync,fdatasync,rename,renameat2,link,linkat,unlink,unlinkat"
@@ -98,12 +102,15 @@ class CrashConsistency(unittest.TestCase):
         events["exists"] = self.record_state_events(user, key, step, count)
         step = self.check_after_writer(user, key, step, count, "")
 
-        kinds = {}
-        for i in range(MODULE_EXACT_KILLS):
+        plan = [(scenario, event) for scenario in ("fresh", "exists")
+                for event in stresslib.distinct_kill_points(events[scenario])]
+        for i in range(MODULE_RANDOM_KILLS):
             scenario = "fresh" if i % 8 == 0 else "exists"
+            plan.append((scenario, self.rng.choice(events[scenario])))
+        kinds = {}
+        for scenario, (name, ordinal, _) in plan:
             if scenario == "fresh":
                 os.unlink(self.box.state_path(user))  # an administrator's reset
-            name, ordinal, _ = self.rng.choice(events[scenario])
             cmd = ["strace", "-qq", "-f", "-o", "/dev/null", "-P", self.box.statedir,
                    "-P", self.box.state_path(user), "-e", f"trace={STATE_SYSCALLS}",
                    "-e", f"inject={name}:signal=KILL:when={ordinal}"]
@@ -142,7 +149,7 @@ class CrashConsistency(unittest.TestCase):
         self.kills += timed
         print(f"\nmodule writer: {exact} exact kills {dict(sorted(kinds.items()))}, {timed} timed kills; "
               "every state file parsed, no lock-out, no replay", flush=True)
-        self.assertGreaterEqual(exact, MODULE_EXACT_KILLS * 3 // 4, "too few injected kills took effect")
+        self.assertGreaterEqual(exact, len(plan) * 3 // 4, "too few injected kills took effect")
         self.assertGreaterEqual(timed, MODULE_TIMED_KILLS * 3 // 4, "too few timed kills landed")
 
     # -- totp-enroll replacing a secret file -----------------------------------
@@ -196,9 +203,10 @@ class CrashConsistency(unittest.TestCase):
         candidates = events[start:]
         self.assertTrue(any(e[0] in ("rename", "renameat2", "link", "linkat") for e in candidates))
 
+        plan = stresslib.distinct_kill_points(candidates)
+        plan += [self.rng.choice(candidates) for _ in range(ENROLL_RANDOM_KILLS)]
         exact = 0
-        for _ in range(ENROLL_EXACT_KILLS):
-            name, ordinal, _ = self.rng.choice(candidates)
+        for name, ordinal, _ in plan:
             p = run(["strace", "-qq", "-f", "-o", "/dev/null", "-e", f"trace={ENROLL_SYSCALLS}",
                      "-e", f"inject={name}:signal=KILL:when={ordinal}"] + enroll)
             if p.returncode in (137, KILLED):
@@ -225,7 +233,7 @@ class CrashConsistency(unittest.TestCase):
         leftovers = [n for n in os.listdir(home) if n != ".pam_totp"]
         print(f"\ntotp-enroll: {exact} exact kills, {timed} timed kills; the secret file always opened; "
               f"{len(leftovers)} temp files left behind (0600, the user's)", flush=True)
-        self.assertGreaterEqual(exact, ENROLL_EXACT_KILLS * 3 // 4, "too few injected kills took effect")
+        self.assertGreaterEqual(exact, len(plan) * 3 // 4, "too few injected kills took effect")
         self.assertGreaterEqual(timed, ENROLL_TIMED_KILLS // 2, "too few timed kills landed")
 
 
