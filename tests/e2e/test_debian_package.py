@@ -7,10 +7,19 @@ no warning. Does not install the package (that would change the machine's
 /etc for every other test running at the same time); README.md's install
 command, debian/install-from-source.sh, does that.
 
-The package does not depend on how the surrounding tree was built, so the
-sanitizer suite skips it (exit 77) rather than build it a second time.
+The package is built with Debian's compiler flags (dpkg-buildflags: -O2 and
+the hardening flags) plus -Werror (DEB_CFLAGS_APPEND, DEB_CXXFLAGS_APPEND),
+on every core (DEB_BUILD_OPTIONS=parallel=N): this is the suite's optimised
+build of the shipped code, and a compiler warning in it fails the test. The
+test checks that every compiler command of the build had -Werror.
+
+With PACKAGE_OUTPUT_DIR set, the built module (before dh_strip, so with its
+symbols) is copied there: the memcheck stress test runs it under valgrind.
+The package does not depend on how the surrounding tree was built.
 """
+import glob
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,7 +27,7 @@ import tempfile
 
 SOURCE_DIR = os.environ.get("SOURCE_DIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
-SANITIZE = os.environ.get("PAM_TOTP_SANITIZE", "0") in ("1", "ON", "TRUE", "true")
+OUTPUT_DIR = os.environ.get("PACKAGE_OUTPUT_DIR", "")
 SKIP = 77
 
 EXPECTED = {
@@ -37,10 +46,22 @@ def log(message):
     print(f"package: {message}", flush=True)
 
 
+def build_environment():
+    env = dict(os.environ)
+    env["DEB_CFLAGS_APPEND"] = (env.get("DEB_CFLAGS_APPEND", "") + " -Werror").strip()
+    env["DEB_CXXFLAGS_APPEND"] = (env.get("DEB_CXXFLAGS_APPEND", "") + " -Werror").strip()
+    options = [o for o in env.get("DEB_BUILD_OPTIONS", "").split() if not o.startswith("parallel=")]
+    env["DEB_BUILD_OPTIONS"] = " ".join(options + [f"parallel={os.cpu_count() or 1}"])
+    return env
+
+
+def compiler_commands(log):
+    """The compiler invocations in the build log (dh_auto_build runs make VERBOSE=1)."""
+    return [line for line in log.splitlines()
+            if re.search(r"(^|\s|/)(cc|c\+\+|gcc|g\+\+)(-\d+)?\s", line) and " -c " in line]
+
+
 def main():
-    if SANITIZE:
-        print("SKIP: the package is built and checked by the release suite", flush=True)
-        return SKIP
     for tool in ("dpkg-buildpackage", "lintian", "dpkg-checkbuilddeps"):
         if not shutil.which(tool):
             print(f"FAIL: {tool} is missing (tests/run installs it)", flush=True)
@@ -49,6 +70,8 @@ def main():
                           capture_output=True, text=True).stdout.strip()
     expected = {k.replace("x86_64-linux-gnu", arch): v for k, v in EXPECTED.items()}
 
+    if OUTPUT_DIR and os.path.exists(os.path.join(OUTPUT_DIR, "pam_totp.so")):
+        os.unlink(os.path.join(OUTPUT_DIR, "pam_totp.so"))  # never a module of an earlier run
     work = tempfile.mkdtemp(prefix="pam_totp_pkg.")
     try:
         tree = os.path.join(work, "pam-totp")
@@ -60,13 +83,37 @@ def main():
         if deps.returncode != 0:
             print(f"FAIL: build dependencies missing: {deps.stderr.strip()}", flush=True)
             return 1
-        log("dpkg-buildpackage -b -us -uc")
-        build = subprocess.run(["dpkg-buildpackage", "-b", "-us", "-uc"], cwd=tree,
+        env = build_environment()
+        log(f"dpkg-buildpackage -b -us -uc (DEB_BUILD_OPTIONS={env['DEB_BUILD_OPTIONS']!r}, "
+            "-Werror appended to CFLAGS and CXXFLAGS)")
+        build = subprocess.run(["dpkg-buildpackage", "-b", "-us", "-uc"], cwd=tree, env=env,
                                capture_output=True, text=True, timeout=1200)
         if build.returncode != 0:
-            print((build.stdout + build.stderr)[-5000:])
+            output = build.stdout + build.stderr
+            warnings = [l for l in output.splitlines() if re.search(r"\b(warning|error):", l)]
+            print(output[-5000:])
+            if warnings:
+                print("compiler diagnostics:\n" + "\n".join(warnings[:40]))
             print("FAIL: the package build failed", flush=True)
             return 1
+        commands = compiler_commands(build.stdout + build.stderr)
+        without = [c for c in commands if "-Werror" not in c.split()]
+        if not commands or without:
+            print("\n".join(without[:5]))
+            print(f"FAIL: {len(without)} of {len(commands)} compiler commands without -Werror", flush=True)
+            return 1
+        log(f"{len(commands)} compiler commands, all with -O2 and -Werror"
+            if all("-O2" in c.split() for c in commands) else
+            f"{len(commands)} compiler commands, all with -Werror")
+        if OUTPUT_DIR:
+            built = glob.glob(os.path.join(tree, "obj-*", "pam_totp", "module", "pam_totp.so"))
+            if len(built) != 1:
+                print(f"FAIL: expected one built module in obj-*/, found {built}", flush=True)
+                return 1
+            os.makedirs(OUTPUT_DIR, exist_ok=True)
+            shutil.copy2(built[0], os.path.join(OUTPUT_DIR, "pam_totp.so.new"))
+            os.replace(os.path.join(OUTPUT_DIR, "pam_totp.so.new"), os.path.join(OUTPUT_DIR, "pam_totp.so"))
+            log(f"the built module copied to {OUTPUT_DIR} (for the memcheck stress test)")
         debs = [f for f in os.listdir(work) if f.startswith("libpam-totp_") and f.endswith(".deb")]
         if len(debs) != 1:
             print(f"FAIL: expected one libpam-totp .deb, found {debs}", flush=True)

@@ -2,6 +2,11 @@
 codes and a replay, with the module loaded and unloaded by every pam_start /
 pam_end as in a long-running PAM client. No invalid access, no definite or
 indirect leak, and every error fails the test.
+
+valgrind cannot run ASan binaries. In the sanitizer build (tests/run), CMake
+points this test at the module that "e2e: debian package" built (the shipped
+code: -O2, Debian's hardening flags; a fixture of this test) and at a driver
+and syslog shim built without the sanitizers; PAM_TOTP_SANITIZE is 0 for it.
 """
 import shutil
 import subprocess
