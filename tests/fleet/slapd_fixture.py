@@ -52,51 +52,48 @@ def make_ca(directory, name="test CA"):
     return ca_crt, crt, key
 
 
+# The skeleton cn=config of a fresh slapd (what Debian's package sets up),
+# to which the tests apply the recipe's LDIFs (ldap/) as an admin would.
 CONFIG = """\
-include /etc/ldap/schema/core.schema
-include /etc/ldap/schema/cosine.schema
-include /etc/ldap/schema/nis.schema
-include /etc/ldap/schema/inetorgperson.schema
-include {schema}
-modulepath /usr/lib/ldap
-moduleload back_mdb
-moduleload otp
-pidfile {dir}/slapd.pid
-TLSCACertificateFile {ca}
-TLSCertificateFile {crt}
-TLSCertificateKeyFile {key}
+dn: cn=config
+objectClass: olcGlobal
+cn: config
+olcPidFile: {dir}/slapd.pid
+olcTLSCACertificateFile: {ca}
+olcTLSCertificateFile: {crt}
+olcTLSCertificateKeyFile: {key}
 
-database mdb
-suffix "{base}"
-rootdn "{admin}"
-rootpw {admin_pw}
-directory {dir}/db
-maxsize 104857600
-overlay otp
+dn: cn=module{{0}},cn=config
+objectClass: olcModuleList
+cn: module{{0}}
+olcModulePath: /usr/lib/ldap
+olcModuleLoad: back_mdb
 
-# The recipe's ACLs (ldap/README): a user may write, never read, the secret
-# of the token its entry names, read that token's other attributes and
-# swap its guard; nobody but slapd reads the parameters; nobody writes their
-# own object classes or token links.
-access to dn.one="ou=tokens,{base}" attrs=oathSecret
-    by set="(user/oathTOTPToken | user/oathHOTPToken) & this" =w
-    by * none
-access to dn.one="ou=tokens,{base}" attrs=pamTotpLastUsed
-    by set="(user/oathTOTPToken | user/oathHOTPToken) & this" write
-    by * none
-access to dn.one="ou=tokens,{base}"
-    by set="(user/oathTOTPToken | user/oathHOTPToken) & this" read
-    by * none
-access to dn.subtree="ou=params,{base}"
-    by * none
-access to attrs=userPassword
-    by self =w
-    by anonymous auth
-    by * none
-access to attrs=objectClass,oathTOTPToken,oathHOTPToken
-    by * read
-access to *
-    by * read
+dn: cn=schema,cn=config
+objectClass: olcSchemaConfig
+cn: schema
+
+{schemas}
+dn: olcDatabase={{-1}}frontend,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcFrontendConfig
+olcDatabase: {{-1}}frontend
+
+dn: olcDatabase={{0}}config,cn=config
+objectClass: olcDatabaseConfig
+olcDatabase: {{0}}config
+olcAccess: {{0}}to * by dn.exact=gidNumber=0+uidNumber=0,cn=peercred,cn=external,cn=auth manage by * break
+
+dn: olcDatabase={{1}}mdb,cn=config
+objectClass: olcDatabaseConfig
+objectClass: olcMdbConfig
+olcDatabase: {{1}}mdb
+olcDbDirectory: {dir}/db
+olcSuffix: {base}
+olcRootDN: {admin}
+olcRootPW: {admin_pw}
+olcDbMaxSize: 104857600
+olcAccess: {{0}}to * by dn.exact=gidNumber=0+uidNumber=0,cn=peercred,cn=external,cn=auth manage by * break
 """
 
 SKELETON = """\
@@ -118,6 +115,19 @@ dn: ou=params,{base}
 objectClass: organizationalUnit
 ou: params
 
+dn: ou=policies,{base}
+objectClass: organizationalUnit
+ou: policies
+
+dn: cn=default,ou=policies,{base}
+objectClass: device
+objectClass: pwdPolicy
+cn: default
+pwdAttribute: userPassword
+pwdMaxFailure: 3
+pwdLockout: TRUE
+pwdLockoutDuration: 300
+
 dn: cn=totp,ou=params,{base}
 objectClass: device
 objectClass: oathTOTPParams
@@ -130,29 +140,49 @@ oathTOTPTimeStepWindow: 3
 
 
 class Slapd:
+    """Built from a skeleton cn=config plus the recipe: ldap/pam_totp.ldif,
+    ldap/fleet-modules.ldif and ldap/fleet-database.ldif, applied with
+    ldapmodify over ldapi:// as root, as ldap/README.md tells an admin."""
+
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="pam_totp_slapd.")
         os.chmod(self.dir, 0o755)
         os.mkdir(os.path.join(self.dir, "db"))
+        self.confdir = os.path.join(self.dir, "slapd.d")
+        os.mkdir(self.confdir)
         self.ca, crt, key = make_ca(self.dir)
         self.ldaps_port, self.ldap_port = free_port(), free_port()
         self.ldaps = f"ldaps://localhost:{self.ldaps_port}/"
         self.ldap = f"ldap://localhost:{self.ldap_port}/"
-        self.conf = os.path.join(self.dir, "slapd.conf")
-        with open(self.conf, "w") as f:
-            f.write(CONFIG.format(schema=os.path.join(SOURCE_DIR, "ldap", "pam_totp.schema"),
-                                  dir=self.dir, ca=self.ca, crt=crt, key=key, base=BASE, admin=ADMIN,
-                                  admin_pw=ADMIN_PW))
-        self.add(SKELETON.format(base=BASE, sha1=SHA1_OID), offline=True)
+        self.ldapi = "ldapi://" + os.path.join(self.dir, "ldapi").replace("/", "%2F")
+        schemas = ""
+        for name in ("core", "cosine", "nis", "inetorgperson"):
+            with open(f"/etc/ldap/schema/{name}.ldif") as f:
+                schemas += f.read() + "\n"
+        with open(os.path.join(SOURCE_DIR, "ldap", "pam_totp.ldif")) as f:
+            schemas += f.read() + "\n"
+        config = CONFIG.format(dir=self.dir, ca=self.ca, crt=crt, key=key, base=BASE, admin=ADMIN,
+                               admin_pw=ADMIN_PW, schemas=schemas)
+        run([SLAPADD, "-n0", "-F", self.confdir], input=config)
         self.process = None
         self.start()
+        for recipe in ("fleet-modules.ldif", "fleet-database.ldif"):
+            with open(os.path.join(SOURCE_DIR, "ldap", recipe)) as f:
+                run(["ldapmodify", "-Y", "EXTERNAL", "-Q", "-H", self.ldapi],
+                    input=f.read().replace("dc=example,dc=com", BASE))
+        self.add(SKELETON.format(base=BASE, sha1=SHA1_OID))
 
-    def add(self, ldif, offline=False):
-        if offline:
-            run([SLAPADD, "-f", self.conf, "-q"], input=ldif)
-        else:
-            run(["ldapadd", "-x", "-H", self.ldap, "-ZZ", "-D", ADMIN, "-w", ADMIN_PW], input=ldif,
-                env=self.client_env())
+    def add(self, ldif):
+        """As the database's rootdn (which no ACL restricts)."""
+        run(["ldapadd", "-x", "-H", self.ldapi, "-D", ADMIN, "-w", ADMIN_PW], input=ldif)
+
+    def search(self, dn, *attributes):
+        """An entry's attributes as LDIF text, read as the rootdn."""
+        return run(["ldapsearch", "-x", "-LLL", "-H", self.ldapi, "-D", ADMIN, "-w", ADMIN_PW, "-b", dn,
+                    "-s", "base", *attributes]).stdout
+
+    def modify(self, ldif):
+        run(["ldapmodify", "-x", "-H", self.ldapi, "-D", ADMIN, "-w", ADMIN_PW], input=ldif)
 
     def client_env(self):
         env = dict(os.environ)
@@ -160,7 +190,8 @@ class Slapd:
         return env
 
     def start(self):
-        self.process = subprocess.Popen([SLAPD, "-d", "0", "-f", self.conf, "-h", f"{self.ldaps} {self.ldap}"],
+        self.process = subprocess.Popen([SLAPD, "-d", "0", "-F", self.confdir,
+                                         "-h", f"{self.ldaps} {self.ldap} {self.ldapi}"],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.time() + 15
         while time.time() < deadline:

@@ -32,7 +32,7 @@ def code(at=None, secret=SECRET):
 @unittest.skipUnless(os.geteuid() == 0 and MODULE and os.path.exists(slapd_fixture.SLAPD),
                      "needs root, the built pam_totp_ldap.so and slapd")
 class Fleet(PamTestCase):
-    USERS = ("alice", "refused", "replayed", "failover", "starttls", "otherca", "parallel")
+    USERS = ("alice", "refused", "replayed", "failover", "starttls", "otherca", "parallel", "locked")
 
     @classmethod
     def setUpClass(cls):
@@ -113,6 +113,22 @@ class Fleet(PamTestCase):
         replays = [r for r in results if REPLAY_MESSAGE in r.errors]
         print(f"30 parallel logins with one code: {len(ok)} in, {len(replays)} stopped by the guard "
               "after the server had accepted the code", flush=True)
+
+    def test_ppolicy_lockout_is_seen_by_every_host(self):
+        """Three wrong codes lock the account on the server (slapo-ppolicy,
+        pwdMaxFailure 3): then the right password and code are refused too,
+        through any server URI, with the same generic message."""
+        host_a = self.box.service("a", self.line())
+        host_b = self.box.service("b", self.line("starttls", uri=self.slapd.ldap))
+        self.assertAuth(self.box.auth(host_a, "locked", "locked-pw", self.fresh("locked")), PAM_SUCCESS)
+        for _ in range(3):
+            self.assertAuth(self.box.auth(host_a, "locked", "locked-pw", "000000"), PAM_AUTH_ERR)
+        self.assertIn("pwdAccountLockedTime", self.slapd.search(f"uid=locked,ou=people,{BASE}",
+                                                                "pwdAccountLockedTime"))
+        for host in (host_a, host_b):
+            r = self.box.auth(host, "locked", "locked-pw", self.fresh("locked"))
+            self.assertAuth(r, PAM_AUTH_ERR)
+            self.assertEqual(r.errors, ["Wrong code."])
 
     def test_failover_and_all_down(self):
         dead = f"ldaps://localhost:{free_port()}/"
