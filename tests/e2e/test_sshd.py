@@ -211,7 +211,7 @@ class Fixture:
         self.home = os.path.join(self.tmp, "home")
         self._make_user()
         self._make_host_keys()
-        self._enrol()
+        self._enroll()
         self._write_pam_service()
         self._start_sshd()
 
@@ -239,13 +239,13 @@ class Fixture:
         run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
              os.path.join(self.tmp, "ssh_host_ed25519_key")])
 
-    def _enrol(self):
+    def _enroll(self):
         if TOTP_ENROLL:
-            self._enrol_with_totp_enroll()
+            self._enroll_with_totp_enroll()
         else:
-            self._enrol_with_helper()
+            self._enroll_with_helper()
 
-    def _enrol_with_totp_enroll(self):
+    def _enroll_with_totp_enroll(self):
         """The real tool, in a pseudo-terminal: read the URI it prints, type the code."""
         import pexpect
         child = pexpect.spawn(TOTP_ENROLL, ["--user", self.user, "--keydir", self.keydir, "--qr=none",
@@ -274,7 +274,7 @@ class Fixture:
         assert st.st_uid == self.uid and (st.st_mode & 0o777) == 0o600, "enrolled file owner/mode"
         log("enrolled with totp-enroll")
 
-    def plant_new_enrolment(self):
+    def plant_new_enrollment(self):
         """The user's own re-enrolment: a new file in the home, as the user."""
         import base64
         secret = secrets.token_bytes(20)
@@ -288,7 +288,7 @@ class Fixture:
         os.rename(path + ".new", path)
         return base64.b32encode(secret).decode()
 
-    def _enrol_with_helper(self):
+    def _enroll_with_helper(self):
         import base64
         secret = secrets.token_bytes(20)
         self.secret_base32 = base64.b32encode(secret).decode()
@@ -583,7 +583,7 @@ def main():
         # Switching authenticators through sshd: authentication runs in sshd's
         # forked PAM child, pam_setcred in its parent; the ticket crosses in
         # the PAM environment.
-        new_secret = fixture.plant_new_enrolment()
+        new_secret = fixture.plant_new_enrollment()
         step = usable_step(step)  # the one wait for a step boundary, if any
         new_step = current_step()
         rc, out = fixture.ssh(step_code(fixture.secret_base32, step),

@@ -17,7 +17,7 @@ from enrolltest import ENROLL, code_for_uri
 from pamtest import PamTestCase
 
 
-class EnrolPamTestCase(PamTestCase):
+class EnrollPamTestCase(PamTestCase):
     """A sandbox with alice, host.pub readable by users, and a service."""
 
     def setUp(self):

@@ -197,7 +197,7 @@ class Doctor(EnrollTestCase):
         self.assertFinding(r, "FAIL", "is in an unsafe place", "chmod go-w")
 
     # ------------------------------------------------------------------
-    def enrol_nobody(self):
+    def enroll_nobody(self):
         home = self.root / "nonexistent"
         home.mkdir(exist_ok=True)
         out, err, status, uri = self.enroll_scripted(
@@ -207,7 +207,7 @@ class Doctor(EnrollTestCase):
         return uri, home / ".pam_totp"
 
     def test_user_pinned_and_phone_clock(self):
-        uri, file = self.enrol_nobody()
+        uri, file = self.enroll_nobody()
         r = self.check("--user", "nobody")
         self.assertEqual(r.returncode, 0, r.stdout)
         self.assertFinding(r, "PASS", "sealed to this host's key")

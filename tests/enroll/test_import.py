@@ -118,7 +118,7 @@ class Import(EnrollTestCase):
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         self.assertEqual(fields["user"], "nobody")
 
-    def test_refuses_an_existing_enrolment(self):
+    def test_refuses_an_existing_enrollment(self):
         ga = self.tmp / "google_authenticator"
         google_authenticator(ga, "--time-based", "--disallow-reuse", "--no-rate-limit", "--window-size=3")
         self.assertEqual(self.import_file(ga).returncode, 0)

@@ -10,7 +10,7 @@ import subprocess
 import time
 import unittest
 
-from pamenroll import EnrolPamTestCase  # exits 77 without tests/pam
+from pamenroll import EnrollPamTestCase  # exits 77 without tests/pam
 
 from enrolltest import ENROLL, SOURCE_DIR, code_for_uri, next_step_code_for_uri, oathtool
 from pamtest import MODULE, PAM_AUTH_ERR, PAM_SUCCESS, oathtool_code, require_root
@@ -42,7 +42,7 @@ def enrollment_id(text):
     return next(l.split()[1] for l in text.splitlines() if l.startswith("enrollment-id "))
 
 
-class RootToolsCase(EnrolPamTestCase):
+class RootToolsCase(EnrollPamTestCase):
 
     def setUp(self):
         super().setUp()
@@ -68,7 +68,7 @@ class RootToolsCase(EnrolPamTestCase):
 class Pin(RootToolsCase):
 
     def test_pin_before_the_first_login(self):
-        secret = self.box.enrol("alice")
+        secret = self.box.enroll("alice")
         pinned_text = self.file_text()
         r = self.tool("--pin", "--user", "alice")
         self.assertTool(r, 0)
@@ -80,7 +80,7 @@ class Pin(RootToolsCase):
         self.assertEqual((st.st_uid, st.st_mode & 0o777), (0, 0o600))
 
         # A file planted before the first login is only a proposal.
-        planted = self.box.enrol("alice")
+        planted = self.box.enroll("alice")
         r = self.login("alice", oathtool_code(planted))
         self.assertAuth(r, PAM_AUTH_ERR)
         self.assertNotIn(NEW_PROMPT, r.prompts)
@@ -97,14 +97,14 @@ class Pin(RootToolsCase):
                       "a switch waits for alice's next login", r.stdout)
 
     def test_pin_refuses_to_replace_without_force(self):
-        first = self.box.enrol("alice")
+        first = self.box.enroll("alice")
         first_id = enrollment_id(self.file_text())
         self.assertTool(self.tool("--pin", "--user", "alice"), 0)
         r = self.tool("--pin", "--user", "alice")
         self.assertTool(r, 0)
         self.assertIn("already pinned, enrollment-id " + first_id, r.stdout)
 
-        second = self.box.enrol("alice")
+        second = self.box.enroll("alice")
         second_id = enrollment_id(self.file_text())
         before = self.record_bytes()
         r = self.tool("--pin", "--user", "alice")
@@ -125,13 +125,13 @@ class Pin(RootToolsCase):
     def test_pin_all_pins_only_unpinned_users(self):
         for name in ("bob", "carol", "dave", "erin"):
             self.box.add_user(name)
-        alice = self.box.enrol("alice")                 # a file, no record yet
-        bob = self.box.enrol("bob")                     # pinned at a login, then a new file
+        alice = self.box.enroll("alice")                 # a file, no record yet
+        bob = self.box.enroll("bob")                     # pinned at a login, then a new file
         self.assertAuth(self.login("bob", oathtool_code(bob)), PAM_SUCCESS)
         bob_pinned = enrollment_id(self.file_text("bob"))
-        bob_planted = self.box.enrol("bob")
+        bob_planted = self.box.enroll("bob")
         self.box.write_user_file("dave", "garbage\n")   # carol: no file at all
-        self.box.enrol("erin")
+        self.box.enroll("erin")
         self.assertTool(self.tool("--pin", "--user", "erin"), 0)
 
         r = self.tool("--pin", "--all")
@@ -162,10 +162,10 @@ class Pin(RootToolsCase):
         """Same enrolment: the replay position and used recovery codes stay.
         Another enrolment than the old record counted: --all leaves it to root."""
         self.box.add_user("bob")
-        secret = self.box.enrol("alice", recovery=["ABCD-EFGH", "JKLM-NPQR"])
+        secret = self.box.enroll("alice", recovery=["ABCD-EFGH", "JKLM-NPQR"])
         step = int(time.time()) // 30
         write_v1_record(self.box.state_path("alice"), enrollment_id(self.file_text()), step + 2, 0b1)
-        self.box.enrol("bob")
+        self.box.enroll("bob")
         write_v1_record(self.box.state_path("bob"), "ab" * 16, step, 0)
 
         r = self.tool("--pin", "--all")
@@ -183,13 +183,13 @@ class Pin(RootToolsCase):
         self.assertTool(r, 0)
         self.assertIn("bob (", r.stdout)
 
-    def test_package_postinst_pins_every_enrolment(self):
+    def test_package_postinst_pins_every_enrollment(self):
         """debian/libpam-totp.postinst configure, with the sandbox's key and
         record directories: pins, and one user's trouble (a damaged record)
         does not fail the installation."""
         self.box.add_user("bob")
-        alice = self.box.enrol("alice")
-        self.box.enrol("bob")
+        alice = self.box.enroll("alice")
+        self.box.enroll("bob")
         with open(self.box.state_path("bob"), "wb") as f:
             f.write(b"damaged" * 10)
         os.chmod(self.box.state_path("bob"), 0o600)
@@ -213,12 +213,12 @@ class Pin(RootToolsCase):
         self.assertIn("alice: pinned (enrollment-id ", r.stdout)
         self.assertIn("bob: failed (", r.stdout)
         self.assertIn("libpam-totp: could not pin every enrolment", r.stderr)
-        planted = self.box.enrol("alice")
+        planted = self.box.enroll("alice")
         self.assertAuth(self.login("alice", oathtool_code(planted)), PAM_AUTH_ERR)
         self.assertAuth(self.login("alice", oathtool_code(alice, at=later()), ""), PAM_SUCCESS)
 
     def test_pin_is_roots(self):
-        self.box.enrol("alice")
+        self.box.enroll("alice")
         for action in ("--pin", "--unlock"):
             with self.subTest(action=action):
                 r = self.tool(action, as_user="alice")
@@ -230,7 +230,7 @@ class Pin(RootToolsCase):
         self.assertFalse(os.path.exists(self.box.state_path("alice")))
 
     def test_pin_needs_the_record_directory(self):
-        self.box.enrol("alice")
+        self.box.enroll("alice")
         r = self.tool("--pin", "--user", "alice", statedir=os.path.join(self.box.root, "nowhere"))
         self.assertTool(r, 3)
         self.assertIn("--statedir must name the module's statedir=", r.stderr)
@@ -240,7 +240,7 @@ class Pin(RootToolsCase):
 class RemoveAndUnlock(RootToolsCase):
 
     def test_remove_then_a_restored_file_is_refused(self):
-        old = self.box.enrol("alice")
+        old = self.box.enroll("alice")
         self.assertAuth(self.login("alice", oathtool_code(old)), PAM_SUCCESS)
         old_text = self.file_text()
         r = self.tool("--remove", "--user", "alice")
@@ -267,17 +267,17 @@ class RemoveAndUnlock(RootToolsCase):
         self.assertIn("  pinned     nothing (removed by root: only root enrols alice again)", r.stdout)
         self.assertIn("the file holds a retired enrolment", r.stdout)
 
-    def test_after_remove_only_root_enrols_again(self):
-        old = self.box.enrol("alice")
+    def test_after_remove_only_root_enrolls_again(self):
+        old = self.box.enroll("alice")
         self.assertAuth(self.login("alice", oathtool_code(old)), PAM_SUCCESS)
         self.assertTool(self.tool("--remove", "--user", "alice"), 0)
-        new = self.box.enrol("alice")  # the user's own new file: not trusted on its own word
+        new = self.box.enroll("alice")  # the user's own new file: not trusted on its own word
         self.assertAuth(self.login("alice", oathtool_code(new)), PAM_AUTH_ERR)
         self.assertTool(self.tool("--pin", "--user", "alice"), 0)
         self.assertAuth(self.login("alice", oathtool_code(new, at=later())), PAM_SUCCESS)
 
     def test_remove_without_file_retires_the_pin(self):
-        old = self.box.enrol("alice")
+        old = self.box.enroll("alice")
         self.assertAuth(self.login("alice", oathtool_code(old)), PAM_SUCCESS)
         old_text = self.file_text()
         os.unlink(self.box.secret_path("alice"))  # deleting by hand unenrols nobody
@@ -298,7 +298,7 @@ class RemoveAndUnlock(RootToolsCase):
 
     def test_unlock_keeps_used_recovery_codes_used(self):
         svc = self.box.service("lock", self.box.totp_line("window=10", "fail_limit=3", "fail_lock=900"))
-        secret = self.box.enrol("alice", recovery=["ABCD-EFGH", "JKLM-NPQR"])
+        secret = self.box.enroll("alice", recovery=["ABCD-EFGH", "JKLM-NPQR"])
         self.assertAuth(self.login("alice", "ABCD-EFGH", svc=svc), PAM_SUCCESS)
         for _ in range(3):
             self.assertAuth(self.login("alice", "000000", svc=svc), PAM_AUTH_ERR)
@@ -321,10 +321,10 @@ class RemoveAndUnlock(RootToolsCase):
 
 
 @require_root
-class RootEnrols(RootToolsCase):
+class RootEnrolls(RootToolsCase):
 
-    def test_roots_enrolment_is_tagged_and_pinned_at_once(self):
-        old = self.box.enrol("alice")
+    def test_roots_enrollment_is_tagged_and_pinned_at_once(self):
+        old = self.box.enroll("alice")
         other_state = os.path.join(self.box.root, "other-host-state")
         os.mkdir(other_state, 0o700)
         other_host = self.box.service(
@@ -354,7 +354,7 @@ class RootEnrols(RootToolsCase):
         self.assertAuth(self.login("alice", oathtool_code(old, at=later(90)), svc=other_host), PAM_AUTH_ERR)
 
     def test_import_by_root_is_pinned_too(self):
-        old = self.box.enrol("alice")
+        old = self.box.enroll("alice")
         self.assertAuth(self.login("alice", oathtool_code(old)), PAM_SUCCESS)
         ga = os.path.join(self.alice["home"], ".google_authenticator")
         secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -405,7 +405,7 @@ class RootEnrols(RootToolsCase):
 
 
 @require_root
-class UsersReEnrolment(RootToolsCase):
+class UsersReEnrollment(RootToolsCase):
 
     def test_force_says_how_to_switch_and_the_switch_works(self):
         first, out = self.enroll_scripted(as_alice=True)

@@ -11,7 +11,7 @@ import subprocess
 import time
 import unittest
 
-from pamenroll import EnrolPamTestCase  # exits 77 without tests/pam
+from pamenroll import EnrollPamTestCase  # exits 77 without tests/pam
 
 from enrolltest import ENROLL
 from pamtest import PAM_AUTH_ERR, PAM_SUCCESS, oathtool_code, require_root
@@ -51,7 +51,7 @@ def snapshot(directory):
 
 
 @require_root
-class List(EnrolPamTestCase):
+class List(EnrollPamTestCase):
 
     def setUp(self):
         super().setUp()
@@ -69,31 +69,31 @@ class List(EnrolPamTestCase):
 
     def populate(self):
         """Records as logins leave them; returns what each should show."""
-        alice = self.box.enrol("alice")                               # TOTP, pinned at a login
+        alice = self.box.enroll("alice")                               # TOTP, pinned at a login
         self.assertAuth(self.login("alice", oathtool_code(alice)), PAM_SUCCESS)
         alice_created = created_of(self.file_text("alice"))
 
-        bob = self.box.enrol("bob", hotp=True, counter=0)             # HOTP, one wrong code since
+        bob = self.box.enroll("bob", hotp=True, counter=0)             # HOTP, one wrong code since
         self.assertAuth(self.login("bob", oathtool_code(bob, hotp_counter=0)), PAM_SUCCESS)
         bob_created = created_of(self.file_text("bob"))
         self.assertAuth(self.login("bob", wrong_code({oathtool_code(bob, hotp_counter=c) for c in range(30)})),
                         PAM_AUTH_ERR)
 
-        carol = self.box.enrol("carol")                               # locked by two wrong codes
+        carol = self.box.enroll("carol")                               # locked by two wrong codes
         self.assertAuth(self.login("carol", oathtool_code(carol)), PAM_SUCCESS)
         wrong = wrong_code({oathtool_code(carol, at=later(d)) for d in range(-400, 401, 30)})
         before_lock = int(time.time())
         for _ in range(2):
             self.assertAuth(self.login("carol", wrong), PAM_AUTH_ERR)
 
-        dave = self.box.enrol("dave")                                 # a switch waiting for setcred
+        dave = self.box.enroll("dave")                                 # a switch waiting for setcred
         self.assertAuth(self.login("dave", oathtool_code(dave)), PAM_SUCCESS)
-        dave_new = self.box.enrol("dave")
+        dave_new = self.box.enroll("dave")
         r = self.login("dave", oathtool_code(dave, at=later()), oathtool_code(dave_new), setcred=False)
         self.assertAuth(r, PAM_SUCCESS)
 
         # erin: root ended her enrolment: a record without a pin.
-        self.box.enrol("erin")
+        self.box.enroll("erin")
         r = self.tool("--remove", "--user", "erin")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
@@ -204,7 +204,7 @@ class List(EnrolPamTestCase):
         self.assertIn("--statedir must name the module's statedir=", r.stderr)
 
     def test_users_are_refused(self):
-        self.assertAuth(self.login("alice", oathtool_code(self.box.enrol("alice"))), PAM_SUCCESS)
+        self.assertAuth(self.login("alice", oathtool_code(self.box.enroll("alice"))), PAM_SUCCESS)
         for args in (["--list"], ["--list", "--json"]):
             r = subprocess.run(self.as_alice() + [ENROLL, *args, "--statedir", self.box.statedir],
                                capture_output=True, text=True, timeout=60, env=self.enroll_env())

@@ -11,7 +11,7 @@ import unittest
 
 import pexpect
 
-from pamenroll import EnrolPamTestCase  # exits 77 without tests/pam
+from pamenroll import EnrollPamTestCase  # exits 77 without tests/pam
 
 from enrolltest import (ENROLL, URI_RE, code_for_uri, next_step_code_for_uri, oathtool, parse_uri,
                         recovery_codes_in, wrong_code_for_uri)
@@ -19,9 +19,9 @@ from pamtest import PAM_AUTH_ERR, PAM_SUCCESS, REPLAY_MESSAGE, require_root
 
 
 @require_root
-class EnrolThenLogin(EnrolPamTestCase):
+class EnrollThenLogin(EnrollPamTestCase):
 
-    def test_pty_enrolment_then_login(self):
+    def test_pty_enrollment_then_login(self):
         """alice runs totp-enroll herself in a terminal, as in real life."""
         cmd = self.as_alice() + [ENROLL, "--keydir", self.box.keydir]
         child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", timeout=60, env=self.enroll_env(),
@@ -66,7 +66,7 @@ class EnrolThenLogin(EnrolPamTestCase):
         self.assertIn("This recovery code was already used.", reused.errors)
         self.assertNoSecretsLogged(parse_uri(uri)["secret"], recovery[0])
 
-    def test_root_enrols_a_user(self):
+    def test_root_enrolls_a_user(self):
         uri, out = self.enroll_scripted("--user", "alice", "--digits", "8", "--algorithm", "SHA512")
         self.assertEqual(os.stat(self.box.secret_path("alice")).st_uid, self.alice["uid"])
         self.assertAuth(self.box.auth(self.svc, "alice", next_step_code_for_uri(uri)), PAM_SUCCESS)
@@ -79,7 +79,7 @@ class EnrolThenLogin(EnrolPamTestCase):
         self.assertAuth(self.box.auth(self.svc, "alice", oathtool(secret, hotp=True, counter=1)), PAM_SUCCESS)
         self.assertAuth(self.box.auth(self.svc, "alice", oathtool(secret, hotp=True, counter=2)), PAM_SUCCESS)
 
-    def test_failed_re_enrolment_keeps_the_old_one_working(self):
+    def test_failed_re_enrollment_keeps_the_old_one_working(self):
         uri, out = self.enroll_scripted(as_alice=True)
         before = pathlib.Path(self.box.secret_path("alice")).read_bytes()
         cmd = self.as_alice() + [ENROLL, "--keydir", self.box.keydir, "--qr=none", "--force"]

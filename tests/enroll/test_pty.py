@@ -13,9 +13,9 @@ from enrolltest import (EnrollTestCase, URI_RE, code_for_uri, oathtool, parse_ur
 PROMPT = r"Enter the (\d)-digit code the app shows: "
 
 
-class PtyEnrolment(EnrollTestCase):
+class PtyEnrollment(EnrollTestCase):
 
-    def enrol_in_pty(self, *extra):
+    def enroll_in_pty(self, *extra):
         child = self.spawn("--keydir", str(self.keydir), "--file", str(self.secret), *extra)
         child.expect(URI_RE)
         uri = child.after.strip()
@@ -31,7 +31,7 @@ class PtyEnrolment(EnrollTestCase):
         return uri, code, before_prompt, after, status
 
     def test_totp_default(self):
-        uri, code, before, after, status = self.enrol_in_pty()
+        uri, code, before, after, status = self.enroll_in_pty()
         self.assertEqual(status, 0, after)
         f = parse_uri(uri)
         host = os.uname().nodename
@@ -69,7 +69,7 @@ class PtyEnrolment(EnrollTestCase):
         self.assertEqual(r.returncode, 1)
 
     def test_hotp_eight_digits_sha256(self):
-        uri, code, before, after, status = self.enrol_in_pty("--hotp", "--digits", "8", "--algorithm", "sha256",
+        uri, code, before, after, status = self.enroll_in_pty("--hotp", "--digits", "8", "--algorithm", "sha256",
                                                                "--issuer", "Example Org", "--label", "al ice@x")
         self.assertEqual(status, 0, after)
         f = parse_uri(uri)
@@ -121,7 +121,7 @@ class PtyEnrolment(EnrollTestCase):
         self.assert_no_secret_written()
 
 
-class ScriptedEnrolment(EnrollTestCase):
+class ScriptedEnrollment(EnrollTestCase):
     """Standard input not a terminal: the code is one line of it."""
 
     def test_pipes(self):

@@ -29,7 +29,7 @@ class WrongCodes(EnrollTestCase):
         self.assertEqual(self.three_wrong(), REFUSED)
         self.assert_no_secret_written()  # no file, no temp file
 
-    def test_existing_enrolment_untouched(self):
+    def test_existing_enrollment_untouched(self):
         out, err, status, _ = self.enroll_scripted("--qr=none", file=self.secret)
         self.assertEqual(status, 0, err)
         before = self.secret.read_bytes()
@@ -41,7 +41,7 @@ class WrongCodes(EnrollTestCase):
         r, _ = self.probe()
         self.assertEqual(r.returncode, 0, r.stderr)
 
-    def test_existing_enrolment_needs_force(self):
+    def test_existing_enrollment_needs_force(self):
         out, err, status, _ = self.enroll_scripted("--qr=none", file=self.secret)
         self.assertEqual(status, 0, err)
         before = self.secret.read_bytes()

@@ -12,7 +12,7 @@ import subprocess
 import time
 import unittest
 
-from pamenroll import EnrolPamTestCase  # exits 77 without tests/pam
+from pamenroll import EnrollPamTestCase  # exits 77 without tests/pam
 from enrolltest import ENROLL, code_for_uri, oathtool, parse_uri
 import pamtest
 from pamtest import PAM_SUCCESS, require_root
@@ -34,7 +34,7 @@ def key_id(text):
 
 
 @require_root
-class Rekey(EnrolPamTestCase):
+class Rekey(EnrollPamTestCase):
 
     def setUp(self):
         super().setUp()
@@ -73,7 +73,7 @@ class Rekey(EnrolPamTestCase):
         uri, _ = self.enroll_scripted(as_user=name)
         self.users[name] = (self.home_svc, lambda n, uri=uri: code_for_uri(uri, now=time.time() + 30 * n))
 
-    def enrol_everyone(self):
+    def enroll_everyone(self):
         kinds = [
             ("totp", self.totp_by_root),
             ("hotp", self.hotp_by_root),
@@ -82,11 +82,11 @@ class Rekey(EnrolPamTestCase):
                                                     os.path.join(self.central, n), svc=self.central_svc)),
             ("own", self.own_unpinned),
         ]
-        for kind, enrol in kinds:
+        for kind, enroll in kinds:
             for i in range(PER_KIND):
                 name = f"{kind}{i}"
                 self.box.add_user(name)
-                enrol(name)
+                enroll(name)
 
     # -- checks -----------------------------------------------------------
     def login_round(self, n, names=None):
@@ -118,8 +118,8 @@ class Rekey(EnrolPamTestCase):
                                  "--rekey", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, env=self.enroll_env())
 
-    def test_fifty_enrolments_survive_a_killed_rekey(self):
-        self.enrol_everyone()
+    def test_fifty_enrollments_survive_a_killed_rekey(self):
+        self.enroll_everyone()
         self.assertEqual(len(self.users), 50)
         with open(self.box.hostpub) as f:
             old_pub = f.read()

@@ -14,7 +14,7 @@ from enrolltest import EnrollTestCase, gid_of, oathtool, parse_uri, uid_of
 
 class InvokingUser(EnrollTestCase):
 
-    def test_unprivileged_user_enrols_themselves(self):
+    def test_unprivileged_user_enrolls_themselves(self):
         home = self.make_dir("nobody-home", owner="nobody", mode=0o700)
         target = home / ".pam_totp"
         out, err, status, uri = self.enroll_scripted("--qr=none", file=target, as_nobody=True)

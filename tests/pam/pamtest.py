@@ -172,7 +172,7 @@ class Sandbox:
             cmd += ["--recovery", code]
         return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
 
-    def enrol(self, user, secret_hex=None, **kwargs):
+    def enroll(self, user, secret_hex=None, **kwargs):
         """Writes a sealed secret file owned by the user, mode 0600."""
         secret_hex = secret_hex or random_secret_hex()
         self.write_user_file(user, self.seal(user, secret_hex, **kwargs))

@@ -22,7 +22,7 @@ class HostKeyFaults(PamTestCase):
         self.box.add_user("alice")
         self.box.add_user("bob")  # never enrolled: the decoy path loads the key too
         self.secret = random_secret_hex()
-        self.box.enrol("alice", self.secret)
+        self.box.enroll("alice", self.secret)
         self.svc = self.box.service("s", self.box.totp_line())
 
     def encrypt_host_key(self):

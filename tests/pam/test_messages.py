@@ -16,7 +16,7 @@ class Messages(PamTestCase):
         super().setUp()
         self.box.add_user("alice", password="correct horse")
         self.box.add_user("carol", password="carol's pw")  # never enrols
-        self.secret = self.box.enrol("alice", recovery=["ABCD-EFGH"])
+        self.secret = self.box.enroll("alice", recovery=["ABCD-EFGH"])
         self.svc = self.box.service("stack", self.box.password_line(), self.box.totp_line())
 
     def wrong(self):
@@ -70,7 +70,7 @@ class FirstPassShapes(PamTestCase):
 
     def test_try_first_pass_learns_a_password_that_looks_like_a_code(self):
         self.box.add_user("dana", password="246810")
-        secret = self.box.enrol("dana")
+        secret = self.box.enroll("dana")
         svc = self.box.service("stack", self.box.password_line(), self.box.totp_line("try_first_pass"))
         # First login: PAM_AUTHTOK has a code's shape and is judged (one
         # guess, counted); no second guess in the same login.
@@ -88,7 +88,7 @@ class FirstPassShapes(PamTestCase):
 
     def test_forward_pass_takes_an_imported_8_digit_scratch_code(self):
         self.box.add_user("fay", password="fay pw")
-        self.box.enrol("fay", recovery=["12345678"])
+        self.box.enroll("fay", recovery=["12345678"])
         svc = self.box.service("fwd", self.box.totp_line("forward_pass"),
                                self.box.password_line("use_first_pass"))
         r = self.box.auth(svc, "fay", "fay pw12345678")
@@ -105,7 +105,7 @@ class LoginNotices(PamTestCase):
     def setUp(self):
         super().setUp()
         self.box.add_user("alice")
-        self.secret = self.box.enrol("alice")
+        self.secret = self.box.enroll("alice")
         self.svc = self.box.service("sshd", self.box.totp_line())
         self.box.now = (int(time.time()) // 30) * 30 + 5
 
@@ -149,7 +149,7 @@ class MaxAge(PamTestCase):
         self.box.now = (int(time.time()) // 30) * 30 + 5
         self.svc = self.box.service("sshd", self.box.totp_line("max_age=30", "window=10"))
 
-    def enrol_created(self, days_ago):
+    def enroll_created(self, days_ago):
         secret = random_secret_hex()
         text = subprocess.run([MAKE_SECRET_FILE, "seal", "--pub", self.box.hostpub, "--user", "alice",
                                "--secret-hex", secret, "--created", str(int(self.box.now - days_ago * 86400))],
@@ -158,18 +158,18 @@ class MaxAge(PamTestCase):
         return secret
 
     def test_the_last_week_is_announced(self):
-        secret = self.enrol_created(25)
+        secret = self.enroll_created(25)
         r = self.box.auth(self.svc, "alice", oathtool_code(secret, at=self.box.now))
         self.assertAuth(r, PAM_SUCCESS)
         self.assertIn("Your authenticator enrolment expires in 5 days; run totp-enroll --force to renew it.",
                       r.infos)
 
-    def test_an_expired_enrolment_is_refused_and_a_switch_still_works(self):
-        old = self.enrol_created(31)
+    def test_an_expired_enrollment_is_refused_and_a_switch_still_works(self):
+        old = self.enroll_created(31)
         r = self.box.auth(self.svc, "alice", oathtool_code(old, at=self.box.now))
         self.assertAuth(r, PAM_AUTH_ERR)
         self.assertTrue(any("older than 30 days" in e for e in r.errors), r.errors)
-        new = self.box.enrol("alice")
+        new = self.box.enroll("alice")
         self.box.now += 30
         r = self.box.auth(self.svc, "alice", oathtool_code(old, at=self.box.now), oathtool_code(new, at=self.box.now),
                           driver_args=["--setcred"])

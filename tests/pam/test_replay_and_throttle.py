@@ -10,7 +10,7 @@ class ReplayAndThrottle(PamTestCase):
     def setUp(self):
         super().setUp()
         self.box.add_user("alice")
-        self.secret = self.box.enrol("alice")
+        self.secret = self.box.enroll("alice")
         # The driver's clock, 5 s into a step: no test sleeps across steps.
         self.box.now = (int(time.time()) // 30) * 30 + 5
 
@@ -106,9 +106,9 @@ class ReplayAndThrottle(PamTestCase):
             self.assertAuth(self.box.auth(svc, "alice", code), PAM_AUTH_ERR)
         self.assertNotIn("locked", self.box.syslog())
 
-    def test_the_enrolment_confirmation_step_counts_as_used(self):
+    def test_the_enrollment_confirmation_step_counts_as_used(self):
         step = self.box.now // 30
-        secret = self.box.enrol("alice", used_step=step)
+        secret = self.box.enroll("alice", used_step=step)
         svc = self.svc()
         now = self.box.now
         confirm = self.box.auth(svc, "alice", oathtool_code(secret, at=now))
@@ -119,14 +119,14 @@ class ReplayAndThrottle(PamTestCase):
         self.assertNotIn("replayed", self.box.syslog())
         self.assertAuth(self.box.auth(svc, "alice", oathtool_code(secret, at=now + 30)), PAM_SUCCESS)
 
-    def test_reenrolment_never_lifts_a_lock(self):
+    def test_reenrollment_never_lifts_a_lock(self):
         """Issue 12's first attack: lock the user, re-enrol as the user, type
         the new secret's code. The pin stands and so does the lock."""
         svc = self.svc("fail_limit=2", "fail_lock=900")
         self.assertAuth(self.box.auth(svc, "alice", self.code()), PAM_SUCCESS)
         for _ in range(2):
             self.box.auth(svc, "alice", self.wrong())
-        planted = self.box.enrol("alice")  # the attacker's totp-enroll --force
+        planted = self.box.enroll("alice")  # the attacker's totp-enroll --force
         r = self.box.auth(svc, "alice", oathtool_code(planted))
         self.assertAuth(r, PAM_AUTH_ERR)
         self.assertIn("Too many wrong codes", " ".join(r.errors))

@@ -7,7 +7,7 @@ class StackedLogin(PamTestCase):
     def setUp(self):
         super().setUp()
         self.box.add_user("alice", password="correct horse")
-        self.secret = self.box.enrol("alice")
+        self.secret = self.box.enroll("alice")
         self.svc = self.box.service("stack", self.box.password_line(), self.box.totp_line())
 
     def code(self):
@@ -87,7 +87,7 @@ class StackedLogin(PamTestCase):
         self.assertNotIn("wrong verification code", self.box.syslog())
 
     def test_forward_pass_with_a_recovery_code(self):
-        self.box.enrol("alice", secret_hex=self.secret, recovery=["7KQ2-M9XD"])
+        self.box.enroll("alice", secret_hex=self.secret, recovery=["7KQ2-M9XD"])
         svc = self.box.service("fwd", self.box.totp_line("forward_pass"),
                                self.box.password_line("use_first_pass"))
         r = self.box.auth(svc, "alice", "correct horse7KQ2-M9XD")

@@ -15,7 +15,7 @@ class StateFile(PamTestCase):
     def setUp(self):
         super().setUp()
         self.box.add_user("alice")
-        self.secret = self.box.enrol("alice")
+        self.secret = self.box.enroll("alice")
         self.svc = self.box.service("s", self.box.totp_line())
         # The driver's clock, 5 s into a step: no test straddles two steps.
         self.box.now = (int(time.time()) // 30) * 30 + 5

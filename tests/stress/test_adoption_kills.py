@@ -42,10 +42,10 @@ class AdoptionKills(unittest.TestCase):
         self.users += 1
         user = f"u{self.users}"
         self.box.add_user(user)
-        old = self.box.enrol(user)
+        old = self.box.enroll(user)
         now = time.time()
         self.assertEqual(self.box.auth(self.svc, user, oathtool_code(old, at=now)).rc, PAM_SUCCESS)
-        new = self.box.enrol(user)
+        new = self.box.enroll(user)
         return user, old, new, now
 
     def switch_cmd(self, user, old, new, now, inject=None):

@@ -62,7 +62,7 @@ class Concurrency(unittest.TestCase):
 
     def test_same_code_in_parallel_succeeds_exactly_once(self):
         self.box.add_user("alice")
-        key = self.box.enrol("alice")
+        key = self.box.enroll("alice")
         successes = 0
         for r in range(ROUNDS):
             codes = self.race([("alice", key, stresslib.FIRST_STEP + r)] * PARALLEL)
@@ -80,7 +80,7 @@ class Concurrency(unittest.TestCase):
         keys = {}
         for u in users:
             self.box.add_user(u)
-            keys[u] = self.box.enrol(u)
+            keys[u] = self.box.enroll(u)
         # Rounds of every user at once, each with its own fresh code: all succeed.
         for r in range(USER_ROUNDS):
             codes = self.race([(u, keys[u], stresslib.FIRST_STEP + r) for u in users])

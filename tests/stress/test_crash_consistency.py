@@ -90,7 +90,7 @@ class CrashConsistency(unittest.TestCase):
     def test_module_killed_during_state_updates(self):
         user = "alice"
         self.box.add_user(user)
-        key = self.box.enrol(user)
+        key = self.box.enroll(user)
         count = 2  # two steps per writer run, each a wrong and a right code
         step = stresslib.FIRST_STEP
         # Two sequences: with the state file there, and without it (creation

@@ -42,7 +42,7 @@ class Memcheck(unittest.TestCase):
 
     def test_logins_under_memcheck(self):
         self.box.add_user("alice")
-        key = self.box.enrol("alice")
+        key = self.box.enroll("alice")
         first = stresslib.FIRST_STEP
         results = self.memcheck(self.box.driver_cmd("alice", key, first, 3, wrong_first=True))
         self.assertEqual([(kind, rc) for _, kind, rc in results],

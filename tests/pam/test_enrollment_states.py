@@ -5,12 +5,12 @@ from pamtest import *
 
 
 @require_root
-class EnrolmentStates(PamTestCase):
+class EnrollmentStates(PamTestCase):
     def setUp(self):
         super().setUp()
         self.box.add_user("alice")
         self.box.add_user("carol")  # never enrolled
-        self.secret = self.box.enrol("alice")
+        self.secret = self.box.enroll("alice")
 
     def test_unenrolled_user_enforced_is_prompted_then_fails(self):
         svc = self.box.service("s", self.box.totp_line())

@@ -23,11 +23,11 @@ def later(seconds=30):
 
 
 @require_root
-class EnrolmentIntegrity(PamTestCase):
+class EnrollmentIntegrity(PamTestCase):
     def setUp(self):
         super().setUp()
         self.box.add_user("alice")
-        self.pinned = self.box.enrol("alice")
+        self.pinned = self.box.enroll("alice")
         self.svc = self.box.service("sshd", self.line())
         # The first login pins the enrolment (trust on first use).
         self.assertAuth(self.box.auth(self.svc, "alice", oathtool_code(self.pinned)), PAM_SUCCESS)
@@ -43,13 +43,13 @@ class EnrolmentIntegrity(PamTestCase):
 
     def plant(self, **kwargs):
         """The attacker's `totp-enroll --force`: a new file for alice."""
-        return self.box.enrol("alice", **kwargs)
+        return self.box.enroll("alice", **kwargs)
 
     def recovery_file(self, codes):
-        return self.box.enrol("alice", recovery=codes)
+        return self.box.enroll("alice", recovery=codes)
 
     # -- the three attacks of the issue ------------------------------------
-    def test_reenrolment_does_not_log_in(self):
+    def test_reenrollment_does_not_log_in(self):
         planted = self.plant()
         r = self.login(oathtool_code(planted, at=later()))
         self.assertAuth(r, PAM_AUTH_ERR)
@@ -87,7 +87,7 @@ class EnrolmentIntegrity(PamTestCase):
         """The record now holds the pin: the documented reset is
         totp-enroll --unlock, which keeps used codes used (tests/enroll)."""
         self.box.add_user("bob")
-        self.box.enrol("bob", recovery=["ABCD-EFGH"])
+        self.box.enroll("bob", recovery=["ABCD-EFGH"])
         svc = self.box.service("plain", self.line())
         self.assertAuth(self.box.auth(svc, "bob", "ABCD-EFGH"), PAM_SUCCESS)
         self.assertAuth(self.box.auth(svc, "bob", "ABCD-EFGH"), PAM_AUTH_ERR)
@@ -175,7 +175,7 @@ class EnrolmentIntegrity(PamTestCase):
         judged against the pin only, never against the proposal."""
         password = "QRST-UVWX"
         self.box.add_user("carol", password=password)
-        carol_pinned = self.box.enrol("carol")
+        carol_pinned = self.box.enroll("carol")
         self.assertAuth(self.box.auth(self.svc, "carol", oathtool_code(carol_pinned)), PAM_SUCCESS)
         self.box.write_user_file("carol", self.box.seal("carol", random_secret_hex(), recovery=[password]))
         svc = self.box.service("stack", self.box.password_line(), self.line("try_first_pass"))
@@ -206,15 +206,15 @@ class EnrolmentIntegrity(PamTestCase):
     def test_recovery_code_first_then_new_phone_adopts(self):
         """Lost phone: a recovery code of the pinned enrolment, then the new one."""
         self.box.add_user("dave")
-        self.box.enrol("dave", recovery=["JKLM-NPQR"])
+        self.box.enroll("dave", recovery=["JKLM-NPQR"])
         self.assertAuth(self.box.auth(self.svc, "dave", "JKLM-NPQR"), PAM_SUCCESS)
-        new = self.box.enrol("dave")
+        new = self.box.enroll("dave")
         r = self.box.auth(self.svc, "dave", "JKLM-NPQR", driver_args=["--setcred"])
         self.assertAuth(r, PAM_AUTH_ERR)  # used already
         self.box.add_user("erin")
-        self.box.enrol("erin", recovery=["STUV-WXYZ", "ABCD-EFGH"])
+        self.box.enroll("erin", recovery=["STUV-WXYZ", "ABCD-EFGH"])
         self.assertAuth(self.box.auth(self.svc, "erin", "STUV-WXYZ"), PAM_SUCCESS)
-        new = self.box.enrol("erin")
+        new = self.box.enroll("erin")
         r = self.box.auth(self.svc, "erin", "ABCD-EFGH", oathtool_code(new), driver_args=["--setcred"])
         self.assertAuth(r, PAM_SUCCESS)
         self.assertEqual(r.setcred, PAM_SUCCESS)
@@ -327,7 +327,7 @@ class RecordsAndLimits(PamTestCase):
         import resource
         import signal
         import subprocess
-        secret = self.box.enrol("alice")
+        secret = self.box.enroll("alice")
 
         def tiny_limit():
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -365,14 +365,14 @@ class RootsWord(PamTestCase):
 
     def test_tagged_file_is_adopted_without_the_old_code(self):
         svc = self.box.service("sshd", self.box.totp_line())
-        old = self.box.enrol("alice")
+        old = self.box.enroll("alice")
         self.assertAuth(self.box.auth(svc, "alice", oathtool_code(old)), PAM_SUCCESS)
         new = self.tagged("alice", created=time.time() + 5)
         r = self.box.auth(svc, "alice", oathtool_code(new, at=later()))
         self.assertAuth(r, PAM_SUCCESS)
         self.assertAuth(self.box.auth(svc, "alice", oathtool_code(old, at=later(60))), PAM_AUTH_ERR)
 
-    def test_the_pinned_enrolment_with_other_bytes_is_the_pin(self):
+    def test_the_pinned_enrollment_with_other_bytes_is_the_pin(self):
         """The tag line is outside the sealed part: a user who edits it has
         the pinned enrolment in other bytes, which must neither be offered as
         a switch nor adopted (adoption resets the used codes)."""
@@ -392,7 +392,7 @@ class RootsWord(PamTestCase):
 
     def test_tag_for_another_uid_or_expired_is_only_a_proposal(self):
         svc = self.box.service("sshd", self.box.totp_line())
-        old = self.box.enrol("alice")
+        old = self.box.enroll("alice")
         self.assertAuth(self.box.auth(svc, "alice", oathtool_code(old)), PAM_SUCCESS)
         for kwargs in ({"uid": self.box.users["bob"]["uid"]},
                        {"expires": time.time() - 10, "created": time.time() + 1 - 20 * 86400 + 1}):
@@ -407,7 +407,7 @@ class RootsWord(PamTestCase):
             "opt", self.box.totp_line("tofu=off", "optional",
                                       control="[success=2 ignore=ignore default=die]"),
             "auth sufficient pam_permit.so", "auth requisite pam_deny.so")
-        plain = self.box.enrol("alice")
+        plain = self.box.enroll("alice")
         r = self.box.auth(optional, "alice", oathtool_code(plain))
         self.assertAuth(r, PAM_SUCCESS)
         self.assertEqual(r.prompts, [])
