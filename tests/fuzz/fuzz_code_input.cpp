@@ -118,17 +118,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The module's order: forward_pass splits the raw text, then the code is normalised.
     std::optional<SecretBytes> code_part;
     if (forward_pass) {
-        auto split = split_password_and_code(typed, params.digits);
-        if (split) {
-            FUZZ_CHECK(split->password.view().size() + split->code.view().size() == typed.size());
-            FUZZ_CHECK(typed.substr(0, split->password.size()) == split->password.view());
-            // The tail is a code, or (so recovery codes work with forward_pass) a recovery code.
-            FUZZ_CHECK(looks_like_code(split->code.view(), params.digits) ||
-                       looks_like_recovery_code(split->code.view()));
-            code_part = std::move(split->code);
-        } else {
-            code_part = SecretBytes();
+        auto candidates = split_candidates(typed, params.digits);
+        for (const PasswordAndCode& split : candidates) {
+            FUZZ_CHECK(split.password.view().size() + split.code.view().size() == typed.size());
+            FUZZ_CHECK(typed.substr(0, split.password.size()) == split.password.view());
+            // The tail is a code, an imported scratch code, or (so recovery
+            // codes work with forward_pass) a recovery code.
+            FUZZ_CHECK(looks_like_code(split.code.view(), params.digits) ||
+                       looks_like_code(split.code.view(), static_cast<int>(kImportedScratchLength)) ||
+                       looks_like_recovery_code(split.code.view()));
         }
+        // The first candidate is the one a login judges first (the one-time
+        // code when the answer ends in one).
+        code_part = candidates.empty() ? SecretBytes() : std::move(candidates.front().code);
     } else {
         code_part = SecretBytes::from_string(typed);
     }
