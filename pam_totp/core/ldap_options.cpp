@@ -84,8 +84,10 @@ Status check_together(const LdapOptions& o) {
     if (o.uris.empty()) return Error{"option uri= is required"};
     if (o.base.empty()) return Error{"option base= is required"};
     if (o.filter.find("%u") == std::string::npos) return Error{"option filter= must contain %u"};
-    if (o.binddn.empty() != o.bindpw_file.empty())
-        return Error{"options binddn= and bindpw_file= go together"};
+    // The service account searches, reads the token's step and claims it:
+    // nothing a user can write decides a login.
+    if (o.binddn.empty() || o.bindpw_file.empty())
+        return Error{"options binddn= and bindpw_file= are required (the service account)"};
     bool tls = false;
     for (const std::string& uri : o.uris) {
         if (uri.starts_with("ldap://") && !o.starttls)

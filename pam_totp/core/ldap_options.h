@@ -25,7 +25,7 @@ struct LdapOptions {
     std::vector<std::string> uris;
     std::string base;  // base= of the user search (required)
     std::string filter = "(&(objectClass=posixAccount)(uid=%u))";
-    std::string binddn;       // search as this DN (else anonymously)
+    std::string binddn;       // the service account: searches, reads steps, claims them
     std::string bindpw_file;  // its password: a root-owned 0600 file
     std::string ca;           // ca=: PEM file of the CA that signs the servers' certificates
     bool starttls = false;

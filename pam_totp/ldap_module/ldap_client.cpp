@@ -97,7 +97,7 @@ Result<std::optional<LdapEntry>> LdapConnection::find_user(const std::string& ba
                                                            const std::string& filter,
                                                            Deadline deadline) {
     if (auto status = bound_by(deadline); !status) return status.error();
-    const char* attributes[] = {"objectClass", "oathTOTPToken", "oathHOTPToken", nullptr};
+    const char* attributes[] = {"uid", "objectClass", "oathTOTPToken", "oathHOTPToken", nullptr};
     timeval left = remaining(deadline);
     LDAPMessage* raw = nullptr;
     const int rc =
@@ -115,6 +115,7 @@ Result<std::optional<LdapEntry>> LdapConnection::find_user(const std::string& ba
         out.dn = dn;
         ldap_memfree(dn);
     }
+    out.uids = values(ld_.get(), entry, "uid");
     out.object_classes = values(ld_.get(), entry, "objectClass");
     out.totp_tokens = values(ld_.get(), entry, "oathTOTPToken");
     out.hotp_tokens = values(ld_.get(), entry, "oathHOTPToken");
@@ -137,28 +138,38 @@ Result<std::vector<std::string>> LdapConnection::read(const std::string& dn, con
     return values(ld_.get(), entry, attribute);
 }
 
-Status LdapConnection::swap(const std::string& dn, const char* attribute,
-                            const std::optional<std::string>& expected, const std::string& next,
-                            Deadline deadline) {
+Status LdapConnection::add_claim(const std::string& parent, const std::string& name,
+                                 Deadline deadline) {
     if (auto status = bound_by(deadline); !status) return status;
-    std::string old_value = expected.value_or("");
-    std::string new_value = next;
-    char* old_values[] = {old_value.data(), nullptr};
-    char* new_values[] = {new_value.data(), nullptr};
-    LDAPMod remove{};
-    remove.mod_op = LDAP_MOD_DELETE;
-    remove.mod_type = const_cast<char*>(attribute);
-    remove.mod_values = old_values;
-    LDAPMod add{};
-    add.mod_op = LDAP_MOD_ADD;
-    add.mod_type = const_cast<char*>(attribute);
-    add.mod_values = new_values;
-    LDAPMod* with_old[] = {&remove, &add, nullptr};
-    LDAPMod* first[] = {&add, nullptr};
-    const int rc =
-        ldap_modify_ext_s(ld_.get(), dn.c_str(), expected ? with_old : first, nullptr, nullptr);
-    if (rc != LDAP_SUCCESS) return ldap_error(uri_ + ": update " + attribute + " of " + dn, rc);
+    const std::string dn = "cn=" + name + "," + parent;
+    char object_class[] = "objectClass";
+    char device[] = "device";
+    char cn[] = "cn";
+    std::string value = name;
+    char* classes[] = {device, nullptr};
+    char* names[] = {value.data(), nullptr};
+    LDAPMod class_mod{};
+    class_mod.mod_op = LDAP_MOD_ADD;
+    class_mod.mod_type = object_class;
+    class_mod.mod_values = classes;
+    LDAPMod name_mod{};
+    name_mod.mod_op = LDAP_MOD_ADD;
+    name_mod.mod_type = cn;
+    name_mod.mod_values = names;
+    LDAPMod* mods[] = {&class_mod, &name_mod, nullptr};
+    const int rc = ldap_add_ext_s(ld_.get(), dn.c_str(), mods, nullptr, nullptr);
+    if (rc != LDAP_SUCCESS) return ldap_error(uri_ + ": add " + dn, rc);
     return {};
+}
+
+Result<std::string> LdapConnection::whoami(Deadline deadline) {
+    if (auto status = bound_by(deadline); !status) return status.error();
+    berval* id = nullptr;
+    const int rc = ldap_whoami_s(ld_.get(), &id, nullptr, nullptr);
+    if (rc != LDAP_SUCCESS) return ldap_error(uri_ + ": whoami", rc);
+    std::string out = id ? std::string(id->bv_val, id->bv_len) : std::string();
+    ber_bvfree(id);
+    return out;
 }
 
 }  // namespace pam_totp

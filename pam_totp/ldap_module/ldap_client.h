@@ -25,6 +25,7 @@ constexpr int kLdapUnavailable = -1;
 
 struct LdapEntry {
     std::string dn;
+    std::vector<std::string> uids;  // uid
     std::vector<std::string> object_classes;
     std::vector<std::string> totp_tokens;  // oathTOTPToken
     std::vector<std::string> hotp_tokens;  // oathHOTPToken
@@ -49,12 +50,14 @@ class LdapConnection {
     Result<std::vector<std::string>> read(const std::string& dn, const char* attribute,
                                           Deadline deadline);
 
-    // Compare-and-swap of a single-valued attribute: one modify that deletes
-    // `expected` (or, with nullopt, adds to an absent attribute) and adds
-    // `next`; atomic on one server, so of concurrent callers one wins.
-    Status swap(const std::string& dn, const char* attribute,
-                const std::optional<std::string>& expected, const std::string& next,
-                Deadline deadline);
+    // Adds the entry cn=`name`,`parent` (class device): the claim of one
+    // step. Adding is atomic: of concurrent adds of one name one succeeds,
+    // the others get entryAlreadyExists.
+    Status add_claim(const std::string& parent, const std::string& name, Deadline deadline);
+
+    // The authorization identity of this connection ("dn:..."): who the
+    // server says the last bind made us.
+    Result<std::string> whoami(Deadline deadline);
 
     const std::string& uri() const { return uri_; }
 

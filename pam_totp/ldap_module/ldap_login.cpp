@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "core/code_input.h"
 #include "core/file_io.h"
@@ -28,23 +29,19 @@ bool has_class(const LdapEntry& entry, std::string_view name) {
                        });
 }
 
-// The token the overlay will check, or why there is none. Exactly one
-// token of the kind the entry's class names: two would leave it to the
-// server which one counts.
-struct Token {
-    std::string dn;
-    bool hotp = false;
-};
-Result<std::optional<Token>> token_of(const LdapEntry& entry) {
+// The token the overlay will check, or why there is none: exactly one
+// TOTP token, and no HOTP one (the overlay tries TOTP, then HOTP, so an
+// entry with both accepts the weaker, and slapd 2.5 can leave such a bind
+// unanswered).
+Result<std::optional<std::string>> token_of(const LdapEntry& entry) {
     const bool totp = has_class(entry, "oathTOTPUser");
-    const bool hotp = has_class(entry, "oathHOTPUser");
-    if (!totp && !hotp) return std::optional<Token>();
-    if (totp && hotp) return Error{"entry " + entry.dn + " has both a TOTP and a HOTP token"};
-    const auto& links = totp ? entry.totp_tokens : entry.hotp_tokens;
-    if (links.size() != 1)
+    const bool hotp = has_class(entry, "oathHOTPUser") || !entry.hotp_tokens.empty();
+    if (!totp && !hotp) return std::optional<std::string>();
+    if (hotp) return Error{"entry " + entry.dn + " has a HOTP token: fleet mode takes TOTP only"};
+    if (entry.totp_tokens.size() != 1)
         return Error{"entry " + entry.dn + " must name exactly one token (it names " +
-                     std::to_string(links.size()) + ")"};
-    return std::optional<Token>(Token{links.front(), hotp});
+                     std::to_string(entry.totp_tokens.size()) + ")"};
+    return std::optional<std::string>(entry.totp_tokens.front());
 }
 
 Result<std::string> search_password(const LdapOptions& options) {
@@ -59,22 +56,38 @@ Result<std::string> search_password(const LdapOptions& options) {
     return password;
 }
 
-// The servers in order: the first that answers decides. Connection failures
-// (kLdapUnavailable) move on; anything else is the answer.
-template <class Attempt>
-auto on_first_server(const LdapOptions& options, Deadline deadline, std::string& errors,
-                     Attempt&& attempt) -> decltype(attempt(std::declval<LdapConnection&>())) {
+// The service account's connection to the first server that answers
+// (connection failures move on to the next uri=); everything after, the
+// user's bind included, goes to that one server.
+Result<LdapConnection> service_connection(const LdapOptions& options, const std::string& password,
+                                          Deadline deadline) {
+    std::string errors;
     for (const std::string& uri : options.uris) {
         auto connection = LdapConnection::open(options, uri, deadline);
-        if (!connection) {
-            errors += (errors.empty() ? "" : "; ") + connection.error().message;
+        if (connection) {
+            auto bound = connection->bind(options.binddn, password, deadline);
+            if (bound) return connection;
+            if (bound.error().code != kLdapUnavailable) return bound.error();
+            errors += (errors.empty() ? "" : "; ") + bound.error().message;
             continue;
         }
-        auto result = attempt(*connection);
-        if (result || result.error().code != kLdapUnavailable) return result;
-        errors += (errors.empty() ? "" : "; ") + result.error().message;
+        errors += (errors.empty() ? "" : "; ") + connection.error().message;
     }
     return Error{errors.empty() ? "no server" : errors, kLdapUnavailable};
+}
+
+// The step the overlay last accepted for `token` (0 before the first).
+Result<std::uint64_t> last_step(LdapConnection& service, const std::string& token,
+                                Deadline deadline) {
+    auto values = service.read(token, "oathTOTPLastTimeStep", deadline);
+    if (!values) return values.error();
+    if (values->empty()) return std::uint64_t{0};
+    std::uint64_t step = 0;
+    const std::string& text = values->front();
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), step);
+    if (values->size() != 1 || ec != std::errc() || end != text.data() + text.size())
+        return Error{token + ": oathTOTPLastTimeStep is not one number"};
+    return step;
 }
 
 struct Typed {
@@ -123,33 +136,43 @@ bool plausible(const Typed& typed, const LdapOptions& options) {
     return false;
 }
 
-// After the server accepted the code: the step it recorded, swapped into
-// the guard attribute. Two logins with one code read the same step; the
-// second swap finds the value gone and fails.
-Status guard(LdapConnection& connection, const Token& token, Deadline deadline) {
-    const char* counter = token.hotp ? "oathHOTPCounter" : "oathTOTPLastTimeStep";
-    auto step = connection.read(token.dn, counter, deadline);
-    if (!step) return step.error();
-    if (step->size() != 1) return Error{token.dn + ": no " + std::string(counter) + " to guard"};
-    auto seen = connection.read(token.dn, kGuardAttribute, deadline);
-    if (!seen) return seen.error();
-    if (seen->size() > 1) return Error{token.dn + ": several " + std::string(kGuardAttribute)};
-    const std::optional<std::string> before =
-        seen->empty() ? std::nullopt : std::optional<std::string>(seen->front());
-    if (before == step->front())
-        return Error{"step " + step->front() + " was already used", LDAP_COMPARE_FALSE};
-    if (auto status = connection.swap(token.dn, kGuardAttribute, before, step->front(), deadline);
-        !status)
-        return Error{
-            "another login used step " + step->front() + " (" + status.error().message + ")",
-            LDAP_COMPARE_FALSE};
-    return {};
-}
-
 int refuse_wrong(const PamHandle& pam, const std::string& log) {
     pam.tell_error(kWrongCodeMessage);
     pam.log(LOG_NOTICE, log);
     return PAM_AUTH_ERR;
+}
+
+
+// After the user's bind: the server says it bound the user's entry, the
+// overlay's step moved on past the one read before the bind, and the
+// service account's claim of that step is the first (claims are entries
+// that can only be added: of concurrent logins with one code, one add
+// succeeds).
+Status check_and_claim(LdapConnection& user_connection, LdapConnection& service,
+                       const std::string& dn, const std::string& token, std::uint64_t before,
+                       Deadline deadline) {
+    auto who = user_connection.whoami(deadline);
+    if (!who) return who.error();
+    if (*who != "dn:" + dn) return Error{"the server bound " + *who + ", not dn:" + dn};
+    auto after = last_step(service, token, deadline);
+    if (!after) return after.error();
+    if (*after <= before)
+        return Error{"the overlay's step did not move on (" + std::to_string(*after) + ")",
+                     LDAP_COMPARE_FALSE};
+    if (auto claimed = service.add_claim(token, std::to_string(*after), deadline); !claimed) {
+        if (claimed.error().code == LDAP_ALREADY_EXISTS)
+            return Error{"step " + std::to_string(*after) + " was claimed by another login",
+                         LDAP_COMPARE_FALSE};
+        return claimed.error();
+    }
+    return {};
+}
+
+bool is_users_entry(const LdapEntry& entry, const std::string& user, const std::string& base) {
+    // uid matching in the directory ignores case and spaces: the entry
+    // must be the user's byte for byte, and under base=.
+    return entry.uids.size() == 1 && entry.uids.front() == user && entry.dn.size() > base.size() &&
+           entry.dn.ends_with("," + base);
 }
 
 }  // namespace
@@ -160,37 +183,32 @@ int authenticate_ldap(const PamHandle& pam, const LdapOptions& options) {
         pam.log(LOG_ERR, user.error().message);
         return user.error().code == PAM_CONV_ERR ? PAM_CONV_ERR : PAM_USER_UNKNOWN;
     }
-    const Deadline deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(options.timeout_seconds);
+    const auto timeout = std::chrono::seconds(options.timeout_seconds);
+    Deadline deadline = std::chrono::steady_clock::now() + timeout;
     auto filter = expand_ldap_filter(options.filter, *user);
     if (!filter) {
         pam.log(LOG_ERR, "filter= for user " + *user + ": " + filter.error().message);
         return PAM_AUTHINFO_UNAVAIL;
     }
-    std::string search_as;
-    if (!options.binddn.empty()) {
-        auto password = search_password(options);
-        if (!password) {
-            pam.log(LOG_ERR, "bindpw_file=: " + password.error().message);
-            return PAM_AUTHINFO_UNAVAIL;
-        }
-        search_as = std::move(*password);
+    auto password = search_password(options);
+    if (!password) {
+        pam.log(LOG_ERR, "bindpw_file=: " + password.error().message);
+        return PAM_AUTHINFO_UNAVAIL;
     }
-    std::string errors;
-    auto found = on_first_server(options, deadline, errors, [&](LdapConnection& c) {
-        using Found = Result<std::optional<LdapEntry>>;
-        if (!options.binddn.empty())
-            if (auto status = c.bind(options.binddn, search_as, deadline); !status)
-                return Found(status.error());
-        return c.find_user(options.base, *filter, deadline);
-    });
-    OPENSSL_cleanse(search_as.data(), search_as.size());
+    auto service = service_connection(options, *password, deadline);
+    OPENSSL_cleanse(password->data(), password->size());
+    if (!service) {
+        pam.log(LOG_ERR, "no directory server for user " + *user + ": " + service.error().message);
+        return PAM_AUTHINFO_UNAVAIL;
+    }
+    auto found = service->find_user(options.base, *filter, deadline);
     if (!found) {
         pam.log(LOG_ERR, "cannot look up user " + *user + ": " + found.error().message);
         return PAM_AUTHINFO_UNAVAIL;
     }
-    const std::optional<LdapEntry>& entry = *found;
-    auto token = entry ? token_of(*entry) : Result<std::optional<Token>>(std::optional<Token>());
+    std::optional<LdapEntry> entry = std::move(*found);
+    if (entry && !is_users_entry(*entry, *user, options.base)) entry.reset();
+    auto token = entry ? token_of(*entry) : Result<std::optional<std::string>>(std::nullopt);
     if (!token) {
         pam.log(LOG_ERR, "user " + *user + ": " + token.error().message);
         return PAM_AUTHINFO_UNAVAIL;
@@ -198,6 +216,15 @@ int authenticate_ldap(const PamHandle& pam, const LdapOptions& options) {
     if (entry && !*token && options.optional) {
         if (options.debug) pam.log(LOG_DEBUG, "user " + *user + " has no OTP token: ignored");
         return PAM_IGNORE;
+    }
+    std::uint64_t before = 0;
+    if (entry && *token) {
+        auto step = last_step(*service, **token, deadline);
+        if (!step) {
+            pam.log(LOG_ERR, "user " + *user + ": " + step.error().message);
+            return PAM_AUTHINFO_UNAVAIL;
+        }
+        before = *step;
     }
 
     // Everyone else is asked, with or without a token, so the prompts
@@ -214,12 +241,16 @@ int authenticate_ldap(const PamHandle& pam, const LdapOptions& options) {
     if (!plausible(*typed, options))
         return refuse_wrong(pam, "refused user " + *user + ": no password or no code");
 
-    errors.clear();
-    auto verdict = on_first_server(options, deadline, errors, [&](LdapConnection& c) {
+    // The user's bind, on the service account's server only: a timeout
+    // after the code was sent is final (the code may be used up there).
+    deadline = std::chrono::steady_clock::now() + timeout;
+    Status verdict = [&]() -> Status {
+        auto connection = LdapConnection::open(options, service->uri(), deadline);
+        if (!connection) return connection.error();
         const SecretBytes both = credential(*typed);
-        if (auto status = c.bind(entry->dn, both.view(), deadline); !status) return status;
-        return guard(c, **token, deadline);
-    });
+        if (auto bound = connection->bind(entry->dn, both.view(), deadline); !bound) return bound;
+        return check_and_claim(*connection, *service, entry->dn, **token, before, deadline);
+    }();
     if (verdict) {
         pam.log(LOG_INFO, "accepted password and code for user " + *user);
         return PAM_SUCCESS;

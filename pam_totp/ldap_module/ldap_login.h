@@ -10,9 +10,6 @@
 
 namespace pam_totp {
 
-// The attribute the replay guard swaps on the token entry (ldap/pam_totp.schema).
-inline constexpr char kGuardAttribute[] = "pamTotpLastUsed";
-
 int authenticate_ldap(const PamHandle& pam, const LdapOptions& options);
 
 }  // namespace pam_totp

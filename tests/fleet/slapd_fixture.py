@@ -1,8 +1,8 @@
 """A private OpenLDAP slapd for the fleet-mode tests: its own slapd.conf,
 mdb database, test CA and server certificate in a temp directory, listening
 on localhost (ldaps and ldap+StartTLS) on free ports; never the machine's
-own slapd or /etc/ldap/slapd.d. Loads the otp overlay (slapo-otp) and
-pam_totp's guard schema (ldap/pam_totp.schema), with the recipe's ACLs."""
+own slapd or /etc/ldap/slapd.d. Loads the otp overlay (slapo-otp) and the
+recipe's overlays and ACLs (ldap/), with a service account for the hosts."""
 import base64
 import os
 import shutil
@@ -19,6 +19,8 @@ BASE = "dc=fleet,dc=test"
 ADMIN = "cn=admin," + BASE
 ADMIN_PW = "admin-secret"
 SHA1_OID = "1.2.840.113549.2.7"
+SERVICE = "cn=pam_totp,ou=services," + BASE
+SERVICE_PW = "service-secret"
 
 
 def free_port():
@@ -115,6 +117,16 @@ dn: ou=params,{base}
 objectClass: organizationalUnit
 ou: params
 
+dn: ou=services,{base}
+objectClass: organizationalUnit
+ou: services
+
+dn: cn=pam_totp,ou=services,{base}
+objectClass: device
+objectClass: simpleSecurityObject
+cn: pam_totp
+userPassword: {service_pw}
+
 dn: ou=policies,{base}
 objectClass: organizationalUnit
 ou: policies
@@ -140,8 +152,8 @@ oathTOTPTimeStepWindow: 3
 
 
 class Slapd:
-    """Built from a skeleton cn=config plus the recipe: ldap/pam_totp.ldif,
-    ldap/fleet-modules.ldif and ldap/fleet-database.ldif, applied with
+    """Built from a skeleton cn=config plus the recipe: ldap/fleet-modules.ldif
+    and ldap/fleet-database.ldif, applied with
     ldapmodify over ldapi:// as root, as ldap/README.md tells an admin."""
 
     def __init__(self):
@@ -159,8 +171,6 @@ class Slapd:
         for name in ("core", "cosine", "nis", "inetorgperson"):
             with open(f"/etc/ldap/schema/{name}.ldif") as f:
                 schemas += f.read() + "\n"
-        with open(os.path.join(SOURCE_DIR, "ldap", "pam_totp.ldif")) as f:
-            schemas += f.read() + "\n"
         config = CONFIG.format(dir=self.dir, ca=self.ca, crt=crt, key=key, base=BASE, admin=ADMIN,
                                admin_pw=ADMIN_PW, schemas=schemas)
         run([SLAPADD, "-n0", "-F", self.confdir], input=config)
@@ -170,7 +180,12 @@ class Slapd:
             with open(os.path.join(SOURCE_DIR, "ldap", recipe)) as f:
                 run(["ldapmodify", "-Y", "EXTERNAL", "-Q", "-H", self.ldapi],
                     input=f.read().replace("dc=example,dc=com", BASE))
-        self.add(SKELETON.format(base=BASE, sha1=SHA1_OID))
+        self.add(SKELETON.format(base=BASE, sha1=SHA1_OID, service_pw=SERVICE_PW))
+        # The service account's password, as a host keeps it (root 0600).
+        self.bindpw_file = os.path.join(self.dir, "bindpw")
+        with open(self.bindpw_file, "w") as f:
+            f.write(SERVICE_PW + "\n")
+        os.chmod(self.bindpw_file, 0o600)
 
     def add(self, ldif):
         """As the database's rootdn (which no ACL restricts)."""
@@ -225,7 +240,7 @@ class Slapd:
         ldif = ""
         if secret is not None:
             ldif += (f"dn: {token}\nobjectClass: device\nobjectClass: oathTOTPToken\n"
-                     f"objectClass: pamTotpGuard\ncn: {uid}\n"
+                     f"cn: {uid}\n"
                      f"oathSecret:: {base64.b64encode(secret).decode()}\n"
                      f"oathTOTPParams: cn=totp,ou=params,{BASE}\n\n")
         ldif += (f"dn: {dn}\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\n"

@@ -32,7 +32,8 @@ def code(at=None, secret=SECRET):
 @unittest.skipUnless(os.geteuid() == 0 and MODULE and os.path.exists(slapd_fixture.SLAPD),
                      "needs root, the built pam_totp_ldap.so and slapd")
 class Fleet(PamTestCase):
-    USERS = ("alice", "refused", "replayed", "failover", "starttls", "otherca", "parallel", "locked")
+    USERS = ("alice", "refused", "replayed", "failover", "starttls", "otherca", "parallel", "locked",
+             "claimed")
 
     @classmethod
     def setUpClass(cls):
@@ -52,7 +53,8 @@ class Fleet(PamTestCase):
 
     def line(self, *extra, uri=None):
         return (f"auth required {MODULE} uri={uri or self.slapd.ldaps} base=ou=people,{BASE} "
-                f"ca={self.slapd.ca} timeout=3 " + " ".join(extra))
+                f"ca={self.slapd.ca} timeout=3 binddn={slapd_fixture.SERVICE} "
+                f"bindpw_file={self.slapd.bindpw_file} " + " ".join(extra))
 
     def fresh(self, user):
         """The code of a step after the last one this user's logins used,
@@ -129,6 +131,19 @@ class Fleet(PamTestCase):
             r = self.box.auth(host, "locked", "locked-pw", self.fresh("locked"))
             self.assertAuth(r, PAM_AUTH_ERR)
             self.assertEqual(r.errors, ["Wrong code."])
+
+    def test_a_claimed_step_is_refused_after_the_server_accepted_it(self):
+        """The guard on its own: the step is claimed already (as a login
+        racing this one would have), so the server's yes is not enough."""
+        svc = self.box.service("s", self.line())
+        c = self.fresh("claimed")
+        step = self.last_step["claimed"]
+        self.slapd.add(f"dn: cn={step},cn=claimed,ou=tokens,{BASE}\nobjectClass: device\ncn: {step}\n")
+        r = self.box.auth(svc, "claimed", "claimed-pw", c)
+        self.assertAuth(r, PAM_AUTH_ERR)
+        self.assertEqual(r.errors, [REPLAY_MESSAGE])
+        self.assertLogged(f"step {step} was claimed by another login")
+        self.assertAuth(self.box.auth(svc, "claimed", "claimed-pw", self.fresh("claimed")), PAM_SUCCESS)
 
     def test_failover_and_all_down(self):
         dead = f"ldaps://localhost:{free_port()}/"

@@ -18,7 +18,7 @@ Result<LdapOptions> parse(std::vector<std::string_view> args) {
 
 TEST_CASE("fleet options: the minimal setup and its defaults", "[ldap_options]") {
     auto o = parse({"uri=ldaps://a.example,ldaps://b.example", "base=ou=people,dc=example",
-                    "ca=/etc/ssl/ca.pem"});
+                    "ca=/etc/ssl/ca.pem", "binddn=cn=pam,dc=example", "bindpw_file=/etc/pw"});
     REQUIRE(o.ok());
     CHECK(o->uris == std::vector<std::string>{"ldaps://a.example", "ldaps://b.example"});
     CHECK(o->filter == "(&(objectClass=posixAccount)(uid=%u))");
@@ -30,20 +30,23 @@ TEST_CASE("fleet options: the minimal setup and its defaults", "[ldap_options]")
 TEST_CASE("fleet options: what is refused", "[ldap_options]") {
     const std::string_view base = "base=dc=example";
     const std::string_view ca = "ca=/ca.pem";
-    CHECK_FALSE(parse({base, ca}).ok());                  // no uri=
-    CHECK_FALSE(parse({"uri=ldaps://a", ca}).ok());       // no base=
-    CHECK_FALSE(parse({"uri=ldaps://a", base}).ok());     // TLS without ca=
-    CHECK_FALSE(parse({"uri=ldap://a", base, ca}).ok());  // clear text
-    CHECK(parse({"uri=ldap://a", "starttls", base, ca}).ok());
-    CHECK(parse({"uri=ldapi:///", base}).ok());  // local socket
-    CHECK_FALSE(parse({"uri=http://a", base, ca}).ok());
-    CHECK_FALSE(parse({"uri=ldaps://a", base, ca, "timeout=0"}).ok());
-    CHECK_FALSE(parse({"uri=ldaps://a", base, ca, "timeout=61"}).ok());
+    const std::string_view dn = "binddn=cn=pam";
+    const std::string_view pw = "bindpw_file=/pw";
+    CHECK_FALSE(parse({base, ca, dn, pw}).ok());                  // no uri=
+    CHECK_FALSE(parse({"uri=ldaps://a", ca, dn, pw}).ok());       // no base=
+    CHECK_FALSE(parse({"uri=ldaps://a", base, dn, pw}).ok());     // TLS without ca=
+    CHECK_FALSE(parse({"uri=ldap://a", base, ca, dn, pw}).ok());  // clear text
+    CHECK(parse({"uri=ldap://a", "starttls", base, ca, dn, pw}).ok());
+    CHECK(parse({"uri=ldapi:///", base, dn, pw}).ok());  // local socket
+    CHECK_FALSE(parse({"uri=http://a", base, ca, dn, pw}).ok());
+    CHECK_FALSE(parse({"uri=ldaps://a", base, ca, "timeout=0", dn, pw}).ok());
+    CHECK_FALSE(parse({"uri=ldaps://a", base, ca, "timeout=61", dn, pw}).ok());
     CHECK_FALSE(parse({"uri=ldaps://a", base, ca, "binddn=cn=x"}).ok());  // no bindpw_file=
-    CHECK_FALSE(parse({"uri=ldaps://a", base, ca, "bindpw_file=rel"}).ok());
-    CHECK_FALSE(parse({"uri=ldaps://a", base, ca, "filter=(uid=bob)"}).ok());  // no %u
-    CHECK_FALSE(parse({"uri=ldaps://a", base, ca, "forward_pass", "use_first_pass"}).ok());
-    CHECK_FALSE(parse({"uri=ldaps://a", base, ca, "tls_reqcert=never"}).ok());  // unknown
+    CHECK_FALSE(parse({"uri=ldaps://a", base, ca}).ok());                 // no service account
+    CHECK_FALSE(parse({"uri=ldaps://a", base, ca, dn, "bindpw_file=rel"}).ok());
+    CHECK_FALSE(parse({"uri=ldaps://a", base, ca, "filter=(uid=bob)", dn, pw}).ok());  // no %u
+    CHECK_FALSE(parse({"uri=ldaps://a", base, ca, "forward_pass", "use_first_pass", dn, pw}).ok());
+    CHECK_FALSE(parse({"uri=ldaps://a", base, ca, "tls_reqcert=never", dn, pw}).ok());  // unknown
 }
 
 TEST_CASE("fleet options: the user name is escaped in the filter", "[ldap_options]") {
