@@ -222,6 +222,10 @@ class Sandbox:
         # pam_wrapper 1.1.4 reads the UID_WRAPPER_ spelling of the switch.
         env["PAM_WRAPPER_DISABLE_DEEPBIND"] = "1"
         env["UID_WRAPPER_DISABLE_DEEPBIND"] = "1"
+        # nss_wrapper dlopens libc with RTLD_DEEPBIND the first time a host
+        # name is resolved (fleet mode's libldap does), which the sanitizers
+        # refuse.
+        env["NSS_WRAPPER_DISABLE_DEEPBIND"] = "1"
         if SANITIZE:
             env["ASAN_OPTIONS"] = "verify_asan_link_order=0:detect_leaks=0:abort_on_error=0"
         return env
