@@ -1,6 +1,6 @@
 #include "core/ldap_options.h"
 
-#include <charconv>
+#include "core/option_values.h"
 
 namespace pam_totp {
 namespace {
@@ -23,16 +23,6 @@ Status parse_uris(std::string_view value, std::vector<std::string>& out) {
     return {};
 }
 
-Status parse_timeout(std::string_view value, int& out) {
-    int parsed = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
-    if (value.empty() || ec != std::errc() || end != value.data() + value.size() || parsed < 1 ||
-        parsed > 60)
-        return Error{"option timeout= must be a number of seconds from 1 to 60"};
-    out = parsed;
-    return {};
-}
-
 Status set_mode(LdapOptions& o, LdapPasswordMode mode, bool& set) {
     if (set && o.password_mode != mode)
         return Error{"forward_pass and use_first_pass exclude each other"};
@@ -50,7 +40,8 @@ Status apply(LdapOptions& o, std::string_view arg, bool& mode_set) {
         if (value.empty() || value.size() > 1024)
             return Error{"option " + std::string(name) + "= needs a value"};
         if (name == "uri") return parse_uris(value, o.uris);
-        if (name == "timeout") return parse_timeout(value, o.timeout_seconds);
+        if (name == "timeout")
+            return parse_option_number("timeout=", value, 1, 60, o.timeout_seconds);
         std::string* text = name == "base"          ? &o.base
                             : name == "filter"      ? &o.filter
                             : name == "binddn"      ? &o.binddn

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "core/option_values.h"
+
 namespace pam_totp {
 namespace {
 
@@ -16,17 +18,6 @@ Status parse_on_off(std::string_view name, std::string_view value, bool& out) {
     if (value != "on" && value != "off")
         return Error{"option " + std::string(name) + " must be on or off"};
     out = value == "on";
-    return {};
-}
-
-Status parse_int(std::string_view name, std::string_view value, int low, int high, int& out) {
-    int parsed = 0;
-    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
-    if (value.empty() || ec != std::errc() || end != value.data() + value.size() || parsed < low ||
-        parsed > high)
-        return Error{"option " + std::string(name) + " must be a number from " +
-                     std::to_string(low) + " to " + std::to_string(high)};
-    out = parsed;
     return {};
 }
 
@@ -62,12 +53,16 @@ Status apply_option(ModuleOptions& o, std::string_view arg, bool& mode_set) {
                 return Error{"option " + std::string(name) + "= needs an absolute path"};
             return parse_path(name, value, name == "hostkey" ? o.hostkey : o.statedir);
         }
-        if (name == "window") return parse_int("window=", value, 0, 10, o.window);
-        if (name == "hotp_window") return parse_int("hotp_window=", value, 0, 100, o.hotp_window);
-        if (name == "fail_limit") return parse_int("fail_limit=", value, 1, 100, o.fail_limit);
-        if (name == "fail_lock") return parse_int("fail_lock=", value, 1, 900, o.fail_lock);
+        if (name == "window") return parse_option_number("window=", value, 0, 10, o.window);
+        if (name == "hotp_window")
+            return parse_option_number("hotp_window=", value, 0, 100, o.hotp_window);
+        if (name == "fail_limit")
+            return parse_option_number("fail_limit=", value, 1, 100, o.fail_limit);
+        if (name == "fail_lock")
+            return parse_option_number("fail_lock=", value, 1, 900, o.fail_lock);
         if (name == "tofu") return parse_on_off("tofu=", value, o.tofu);
-        if (name == "max_age") return parse_int("max_age=", value, 1, 3650, o.max_age_days);
+        if (name == "max_age")
+            return parse_option_number("max_age=", value, 1, 3650, o.max_age_days);
         if (name == "switch") {
             bool on = false;
             if (auto status = parse_on_off("switch=", value, on); !status) return status;
@@ -154,6 +149,18 @@ Result<std::string> expand_secret_path(std::string_view pattern, std::string_vie
     }
     if (out.empty() || out[0] != '/') return Error{"secret= does not expand to an absolute path"};
     return out;
+}
+
+Status parse_option_number(std::string_view name, std::string_view value, int low, int high,
+                           int& out) {
+    int parsed = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+    if (value.empty() || ec != std::errc() || end != value.data() + value.size() || parsed < low ||
+        parsed > high)
+        return Error{"option " + std::string(name) + " must be a number from " +
+                     std::to_string(low) + " to " + std::to_string(high)};
+    out = parsed;
+    return {};
 }
 
 }  // namespace pam_totp

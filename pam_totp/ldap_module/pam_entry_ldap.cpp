@@ -4,28 +4,22 @@
 #include <security/pam_modules.h>
 #include <syslog.h>
 
-#include <exception>
-
 #include "core/ldap_options.h"
 #include "ldap_module/ldap_login.h"
+#include "module/guarded_entry.h"
 
 extern "C" {
 
 __attribute__((visibility("default"))) int pam_sm_authenticate(pam_handle_t* pamh, int flags,
                                                                int argc, const char** argv) {
-    try {
+    return pam_totp::guarded_entry(pamh, [&] {
         auto options = pam_totp::parse_ldap_options(argc, argv);
         if (!options) {
             pam_syslog(pamh, LOG_ERR, "configuration error: %s", options.error().message.c_str());
             return PAM_SERVICE_ERR;
         }
         return pam_totp::authenticate_ldap(pam_totp::PamHandle(pamh, flags), *options);
-    } catch (const std::exception& e) {
-        pam_syslog(pamh, LOG_ERR, "internal error: %s", e.what());
-    } catch (...) {
-        pam_syslog(pamh, LOG_ERR, "internal error");
-    }
-    return PAM_SERVICE_ERR;
+    });
 }
 
 __attribute__((visibility("default"))) int pam_sm_setcred(pam_handle_t*, int, int, const char**) {

@@ -1,14 +1,12 @@
-// The PAM service functions: the only symbols pam_totp.so exports. Each
-// catches everything, because a C++ exception must never unwind into the
-// C caller (sshd, login, su, sudo).
+// The PAM service functions: the only symbols pam_totp.so exports, each
+// a guarded_entry (no C++ exception reaches the C caller).
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 #include <syslog.h>
 
-#include <exception>
-
 #include "core/module_options.h"
 #include "module/file_size_limit.h"
+#include "module/guarded_entry.h"
 #include "module/login_flow.h"
 #include "module/switch_flow.h"
 
@@ -16,7 +14,7 @@ extern "C" {
 
 __attribute__((visibility("default"))) int pam_sm_authenticate(pam_handle_t* pamh, int flags,
                                                                int argc, const char** argv) {
-    try {
+    return pam_totp::guarded_entry(pamh, [&] {
         auto options = pam_totp::parse_module_options(argc, argv);
         if (!options) {
             pam_syslog(pamh, LOG_ERR, "configuration error: %s", options.error().message.c_str());
@@ -25,12 +23,7 @@ __attribute__((visibility("default"))) int pam_sm_authenticate(pam_handle_t* pam
         const pam_totp::FileSizeLimitLifted unlimited;
         return pam_totp::authenticate(pam_totp::PamHandle(pamh, flags), *options,
                                       pam_totp::system_clock_now);
-    } catch (const std::exception& e) {
-        pam_syslog(pamh, LOG_ERR, "internal error: %s", e.what());
-    } catch (...) {
-        pam_syslog(pamh, LOG_ERR, "internal error");
-    }
-    return PAM_SERVICE_ERR;
+    });
 }
 
 // Called by sshd, login, su and sudo only after the whole auth stack
@@ -39,7 +32,7 @@ __attribute__((visibility("default"))) int pam_sm_authenticate(pam_handle_t* pam
 __attribute__((visibility("default"))) int pam_sm_setcred(pam_handle_t* pamh, int flags, int argc,
                                                           const char** argv) {
     if (!pamh) return PAM_SUCCESS;  // nothing to complete without a handle
-    try {
+    (void)pam_totp::guarded_entry(pamh, [&] {
         const pam_totp::PamHandle pam(pamh, flags);
         auto options = pam_totp::parse_module_options(argc, argv);
         if (!options || !(flags & (PAM_ESTABLISH_CRED | PAM_REINITIALIZE_CRED))) {
@@ -49,11 +42,8 @@ __attribute__((visibility("default"))) int pam_sm_setcred(pam_handle_t* pamh, in
         }
         const pam_totp::FileSizeLimitLifted unlimited;
         pam_totp::commit_pending_switch(pam, *options, pam_totp::system_clock_now());
-    } catch (const std::exception& e) {
-        pam_syslog(pamh, LOG_ERR, "internal error: %s", e.what());
-    } catch (...) {
-        pam_syslog(pamh, LOG_ERR, "internal error");
-    }
+        return PAM_SUCCESS;
+    });
     return PAM_SUCCESS;
 }
 
