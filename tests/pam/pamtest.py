@@ -228,9 +228,6 @@ class Sandbox:
         env["NSS_WRAPPER_DISABLE_DEEPBIND"] = "1"
         if SANITIZE:
             env["ASAN_OPTIONS"] = "verify_asan_link_order=0:detect_leaks=0:abort_on_error=0"
-            # nss_wrapper dlopens libc with RTLD_DEEPBIND when a lookup goes
-            # to the network (the fleet tests' libldap resolving localhost).
-            env["NSS_WRAPPER_DISABLE_DEEPBIND"] = "1"
         return env
 
     def start(self, service, user, *responses, rhost=None, driver_args=()):
