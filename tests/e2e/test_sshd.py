@@ -154,13 +154,23 @@ def sshd_environment():
     the sanitizer runtimes first, or dlopen of pam_totp.so fails."""
     env = dict(os.environ)
     if SANITIZE:
-        runtimes = []
-        for lib in ("libasan.so", "libubsan.so"):
-            path = run(["gcc", f"-print-file-name={lib}"]).stdout.strip()
-            runtimes.append(os.path.realpath(path))
-        env["LD_PRELOAD"] = ":".join(runtimes)
+        env["LD_PRELOAD"] = ":".join(sanitizer_runtimes(MODULE))
         env["ASAN_OPTIONS"] = "detect_leaks=0:verify_asan_link_order=0"
     return env
+
+
+def sanitizer_runtimes(library):
+    """The shared sanitizer runtimes `library` was linked against, as ldd
+    resolves them: GCC's libasan and libubsan, or clang's
+    libclang_rt.asan (-shared-libasan, which carries UBSan too)."""
+    found = []
+    for line in run(["ldd", library]).stdout.splitlines():
+        m = re.match(r"\s*(\S+) => (\S+)", line)
+        if m and re.match(r"lib(asan|ubsan|clang_rt\.(asan|ubsan)[^ ]*)\.so", m.group(1)):
+            found.append(os.path.realpath(m.group(2)))
+    if not found:
+        raise AssertionError(f"no sanitizer runtime in ldd {library}")
+    return found
 
 
 PERIOD = 30
