@@ -33,6 +33,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "wait_for_file.h"
+
 static time_t forced_now; /* 0: the real clock */
 
 static time_t real_now(void) {
@@ -166,7 +168,7 @@ int main(int argc, char** argv) {
         snprintf(ready, sizeof ready, "%s.ready.%d", go_file, (int)getpid());
         FILE* f = fopen(ready, "w");
         if (f) fclose(f);
-        while (access(go_file, F_OK) != 0) usleep(200);
+        wait_for_file(go_file);
     }
     rc = pam_authenticate(pamh, pam_flags);
     printf("RESULT %d %s\n", rc, pam_strerror(pamh, rc));

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "fake_clock_driver.h"
+#include "wait_for_file.h"
 
 enum { kPeriod = 30 };
 
@@ -58,7 +59,7 @@ static int authenticate(const char* service, const char* user, const char* go_fi
         snprintf(ready, sizeof ready, "%s.ready.%d", go_file, (int)getpid());
         FILE* f = fopen(ready, "w");
         if (f) fclose(f);
-        while (access(go_file, F_OK) != 0) usleep(200);
+        wait_for_file(go_file);
     }
     rc = pam_authenticate(pamh, 0);
     pam_end(pamh, rc);
