@@ -68,6 +68,21 @@ def run(cmd, **kwargs):
     return subprocess.run(cmd, **kwargs)
 
 
+def run_account_tool(cmd, **kwargs):
+    """useradd, userdel, chpasswd: they give up at once ("cannot lock
+    /etc/passwd; try again later") while another process holds the lock,
+    such as another test suite running on the same machine; retried."""
+    check = kwargs.pop("check", True)
+    for attempt in range(40):
+        result = run(cmd, check=False, **kwargs)
+        if result.returncode == 0 or "lock" not in result.stderr:
+            break
+        time.sleep(0.25)
+    if check and result.returncode != 0:
+        raise subprocess.CalledProcessError(result.returncode, cmd, result.stdout, result.stderr)
+    return result
+
+
 def pid_alive(pid):
     try:
         os.kill(pid, 0)
@@ -110,7 +125,7 @@ def remove_stale_leftovers():
         if os.path.lexists(os.path.join(PAM_DIR, name)):
             os.unlink(os.path.join(PAM_DIR, name))
         if user_exists(f"{PREFIX}{pid}"):
-            run(["userdel", "-f", f"{PREFIX}{pid}"], check=False)
+            run_account_tool(["userdel", "-f", f"{PREFIX}{pid}"], check=False)
         for entry in os.listdir(tmp):
             if entry.startswith(f"pam_totp_e2e.{pid}."):
                 shutil.rmtree(os.path.join(tmp, entry), ignore_errors=True)
@@ -232,12 +247,12 @@ class Fixture:
         return path
 
     def _make_user(self):
-        run(["useradd", "--no-create-home", "--home-dir", self.home, "--shell", "/bin/sh",
+        run_account_tool(["useradd", "--no-create-home", "--home-dir", self.home, "--shell", "/bin/sh",
              "--user-group", "--comment", "pam_totp e2e test user", self.user])
         self.uid = int(run(["id", "-u", self.user]).stdout)
         os.mkdir(self.home, 0o700)
         os.chown(self.home, self.uid, self.uid)
-        run(["chpasswd"], input=f"{self.user}:{self.password}\n")
+        run_account_tool(["chpasswd"], input=f"{self.user}:{self.password}\n")
         log(f"user {self.user} (uid {self.uid}), home {self.home}")
 
     def _make_host_keys(self):
@@ -510,7 +525,7 @@ class Fixture:
 
     def _remove_user(self):
         if user_exists(self.user):
-            run(["userdel", "-f", self.user])
+            run_account_tool(["userdel", "-f", self.user])
         if user_exists(self.user):
             raise RuntimeError(f"user {self.user} still exists")
 
