@@ -9,8 +9,9 @@ command, debian/install-from-source.sh, does that.
 
 The package is built with Debian's compiler flags (dpkg-buildflags: -O2 and
 the hardening flags) plus -Werror (DEB_CFLAGS_APPEND, DEB_CXXFLAGS_APPEND),
-on every core (DEB_BUILD_OPTIONS=parallel=N) and without the automatic
--dbgsym package (noautodbgsym): this is the suite's optimised build of the
+on every core (DEB_BUILD_OPTIONS=parallel=N), without -g
+(DEB_CFLAGS_STRIP, DEB_CXXFLAGS_STRIP) and without the automatic -dbgsym
+package (noautodbgsym): this is the suite's optimised build of the
 shipped code, and a compiler warning in it fails the test (checked with a
 shadowed, unused variable added to a core file: the build stopped there).
 The test also checks that every compiler command of the build had -Werror.
@@ -52,6 +53,12 @@ def build_environment():
     env = dict(os.environ)
     env["DEB_CFLAGS_APPEND"] = (env.get("DEB_CFLAGS_APPEND", "") + " -Werror").strip()
     env["DEB_CXXFLAGS_APPEND"] = (env.get("DEB_CXXFLAGS_APPEND", "") + " -Werror").strip()
+    # No -g: dh_strip removes the debug information from the .deb anyway, and
+    # the memcheck test needs only the symbol table, which the copy it gets
+    # (taken before dh_strip) keeps. Measured alone on two cores: 145 s of CPU
+    # for the build with -g, 105 s without.
+    for flags in ("DEB_CFLAGS_STRIP", "DEB_CXXFLAGS_STRIP"):
+        env[flags] = (env.get(flags, "") + " -g").strip()
     options = [o for o in env.get("DEB_BUILD_OPTIONS", "").split() if not o.startswith("parallel=")]
     # noautodbgsym: no libpam-totp-dbgsym package, debhelper's by-product that
     # nothing here checks; 19 s of CPU of the test's 158 (the .deb is the same).
@@ -107,6 +114,10 @@ def main():
         if not commands or without:
             print("\n".join(without[:5]))
             print(f"FAIL: {len(without)} of {len(commands)} compiler commands without -Werror", flush=True)
+            return 1
+        with_g = [c for c in commands if "-g" in c.split()]
+        if with_g:
+            print(f"FAIL: {len(with_g)} compiler commands still with -g", flush=True)
             return 1
         log(f"{len(commands)} compiler commands, all with -O2 and -Werror"
             if all("-O2" in c.split() for c in commands) else

@@ -17,10 +17,10 @@ import stresslib
 VALGRIND = ["valgrind", "--tool=memcheck", "--leak-check=full", "--show-leak-kinds=definite,indirect",
             "--errors-for-leak-kinds=definite,indirect", "--error-exitcode=99", "--num-callers=30", "-q"]
 
-# Why a 72,704-byte leak per login can show up here: pam_totp.so links libstdc++ statically,
-# and every dlopen of it runs libstdc++'s start-up code again, which mallocs its emergency
-# exception pool (72,704 bytes); dlclose never frees it. Linking the module with
-# -Wl,-z,nodelete keeps the one loaded copy for the life of the process.
+# Why a 72,704-byte leak per login could show up here: were pam_totp.so linked with libstdc++
+# statically (it links it dynamically today), every dlopen of it would run libstdc++'s start-up code again, which mallocs its emergency
+# exception pool (72,704 bytes), which dlclose never frees. Linking the module with
+# -Wl,-z,nodelete would keep the one loaded copy for the life of the process.
 HINT = ("if the leak is 72,704 bytes per login from _dl_init, it is libstdc++'s emergency "
         "exception pool of a statically linked libstdc++ re-initialised by every dlopen: link "
         "the module with -Wl,-z,nodelete")
