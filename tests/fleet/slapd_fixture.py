@@ -156,7 +156,9 @@ class Slapd:
     and ldap/fleet-database.ldif, applied with
     ldapmodify over ldapi:// as root, as ldap/README.md tells an admin."""
 
-    def __init__(self):
+    def __init__(self, populate=True):
+        """populate=False: the recipe's cn=config only, an empty database
+        (the second provider of a mirror pair, which copies the first)."""
         self.dir = tempfile.mkdtemp(prefix="pam_totp_slapd.")
         os.chmod(self.dir, 0o755)
         os.mkdir(os.path.join(self.dir, "db"))
@@ -180,7 +182,8 @@ class Slapd:
             with open(os.path.join(SOURCE_DIR, "ldap", recipe)) as f:
                 run(["ldapmodify", "-Y", "EXTERNAL", "-Q", "-H", self.ldapi],
                     input=f.read().replace("dc=example,dc=com", BASE))
-        self.add(SKELETON.format(base=BASE, sha1=SHA1_OID, service_pw=SERVICE_PW))
+        if populate:
+            self.add(SKELETON.format(base=BASE, sha1=SHA1_OID, service_pw=SERVICE_PW))
         # The service account's password, as a host keeps it (root 0600).
         self.bindpw_file = os.path.join(self.dir, "bindpw")
         with open(self.bindpw_file, "w") as f:
@@ -250,3 +253,99 @@ class Slapd:
                  + (f"oathTOTPToken: {token}\n" if secret is not None else ""))
         self.add(ldif)
         return dn
+
+
+# -- Two providers in mirror mode (ldap/fleet-mirror.ldif) ------------------
+REPLICATOR = "cn=replicator,ou=services," + BASE
+REPLICATOR_PW = "replicator-secret"
+
+
+def read_entry(server, dn, *attributes):
+    """`server.search`, but None when the entry is not there (yet)."""
+    r = subprocess.run(["ldapsearch", "-x", "-LLL", "-H", server.ldapi, "-D", ADMIN, "-w", ADMIN_PW,
+                        "-b", dn, "-s", "base", *attributes], capture_output=True, text=True)
+    if r.returncode == 32:  # noSuchObject
+        return None
+    if r.returncode != 0:
+        raise RuntimeError(f"ldapsearch {dn}: exit {r.returncode}: {r.stderr.strip()}")
+    return r.stdout
+
+
+def wait_until(predicate, timeout, interval=0.01):
+    """True once predicate() is; False after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(interval)
+
+
+class MirrorPair:
+    """Two providers on 127.0.0.1 (ports of their own) that replicate each
+    other, set up as ldap/fleet-mirror.ldif tells an admin: both get the
+    recipe's cn=config; the replication account is added to the first,
+    whose entries the second (empty) copies; then the file, with the two
+    servers' URLs, the account's password and a CA file with both test CAs
+    put in, is applied to each over ldapi://. Returns once a change has
+    gone each way. `a` and `b` are Slapd objects
+    (their ldaps URLs, ca and bindpw_file as usual)."""
+
+    def __init__(self, sync_timeout=30):
+        self.a = self.b = None
+        try:
+            self.a = Slapd()
+            self.b = Slapd(populate=False)
+            self.a.add(f"dn: {REPLICATOR}\nobjectClass: device\nobjectClass: simpleSecurityObject\n"
+                       f"cn: replicator\nuserPassword: {REPLICATOR_PW}\n")
+            # Each test slapd has a CA of its own; a real pair shares one.
+            self.ca_bundle = os.path.join(self.a.dir, "both-cas.pem")
+            with open(self.ca_bundle, "w") as out:
+                for server in (self.a, self.b):
+                    with open(server.ca) as f:
+                        out.write(f.read())
+            with open(os.path.join(SOURCE_DIR, "ldap", "fleet-mirror.ldif")) as f:
+                recipe = f.read()
+            ldif = (recipe.replace("dc=example,dc=com", BASE)
+                    .replace("ldap1.example.com", f"localhost:{self.a.ldaps_port}")
+                    .replace("ldap2.example.com", f"localhost:{self.b.ldaps_port}")
+                    .replace("REPLICATOR-PASSWORD", REPLICATOR_PW)
+                    .replace("/etc/ssl/certs/example-ca.pem", self.ca_bundle))
+            # The first provider first: its rule for the replication account
+            # must be in place before the second copies it (otherwise the
+            # copy lacks what the recipe's rules hide: passwords, secrets).
+            # Its syncrepl cannot bind to the second until that has copied
+            # the account, and retries (1 s).
+            for server in (self.a, self.b):
+                run(["ldapmodify", "-Y", "EXTERNAL", "-Q", "-H", server.ldapi], input=ldif)
+            if not wait_until(lambda: read_entry(self.b, REPLICATOR) is not None, sync_timeout, 0.02):
+                raise RuntimeError(f"the second provider did not copy the first in {sync_timeout} s")
+            # And back: a change made on the second reaches the first.
+            self.b.modify(f"dn: ou=services,{BASE}\nchangetype: modify\nreplace: description\n"
+                          "description: replicated both ways\n")
+            if not wait_until(lambda: "replicated both ways" in (read_entry(self.a, f"ou=services,{BASE}",
+                                                                            "description") or ""),
+                              sync_timeout, 0.02):
+                raise RuntimeError(f"the first provider did not copy the second in {sync_timeout} s")
+        except BaseException:
+            self.cleanup()
+            raise
+
+    def servers(self):
+        return (self.a, self.b)
+
+    def wait_replicated(self, dn, *attributes, timeout=10, present=True):
+        """Waits until `dn` (with every attribute given, as 'name: value'
+        lines or bare names) is on both servers; False after `timeout`."""
+        def there(server):
+            text = read_entry(server, dn, *(a.split(":")[0] for a in attributes))
+            if text is None:
+                return not present
+            return present and all((a if ":" in a else a + ":") in text for a in attributes)
+        return wait_until(lambda: all(there(s) for s in self.servers()), timeout)
+
+    def cleanup(self):
+        for server in (self.b, self.a):
+            if server:
+                server.cleanup()
