@@ -1,12 +1,15 @@
 // Test helper for the manual-page checks.
-//   module_options_tool names          every option name the parser accepts, one a line
-//   module_options_tool parse ARG...   exit 0 if the module would accept these
-//                                      arguments, else print why and exit 1
+//   module_options_tool names               every option name pam_totp.so's parser
+//                                           accepts, one a line
+//   module_options_tool parse ARG...        exit 0 if pam_totp.so would accept these
+//                                           arguments, else print why and exit 1
+//   module_options_tool ldap-parse ARG...   the same for pam_totp_ldap.so
 #include <cstdio>
 #include <cstring>
 #include <string_view>
 #include <vector>
 
+#include "core/ldap_options.h"
 #include "core/module_options.h"
 
 int main(int argc, char** argv) {
@@ -22,6 +25,13 @@ int main(int argc, char** argv) {
         std::printf("%s\n", options.error().message.c_str());
         return 1;
     }
-    std::fprintf(stderr, "usage: module_options_tool names | parse ARG...\n");
+    if (argc >= 2 && std::strcmp(argv[1], "ldap-parse") == 0) {
+        std::vector<std::string_view> args(argv + 2, argv + argc);
+        auto options = pam_totp::parse_ldap_options(args);
+        if (options) return 0;
+        std::printf("%s\n", options.error().message.c_str());
+        return 1;
+    }
+    std::fprintf(stderr, "usage: module_options_tool names | parse ARG... | ldap-parse ARG...\n");
     return 2;
 }

@@ -2,6 +2,9 @@
 
 - every option in pam_totp(8) is one the module's parser knows
   (module_option_names()), and every one it knows is documented;
+- the same for pam_totp_ldap(8) and parse_ldap_options (whose names are read
+  from core/ldap_options.cpp), and every `pam_totp_ldap.so ...` line of that
+  page is accepted by it;
 - every flag in `totp-enroll --help` is in totp-enroll(1) and back;
 - every `pam_totp.so ...` line shown in the manual pages, the README and the
   Debian pam-auth-update profile is accepted by the option parser;
@@ -19,7 +22,8 @@ SOURCE_DIR = os.environ.get("SOURCE_DIR") or os.path.abspath(
 MAN_DIR = os.path.join(SOURCE_DIR, "man")
 OPTIONS_TOOL = os.environ.get("MODULE_OPTIONS_TOOL", "")
 TOTP_ENROLL = os.environ.get("TOTP_ENROLL", "")
-PAGES = ["pam_totp.8", "pam_totp.5", "totp-enroll.1"]
+PAGES = ["pam_totp.8", "pam_totp.5", "totp-enroll.1", "pam_totp_ldap.8"]
+LDAP_OPTIONS_SOURCE = os.path.join(SOURCE_DIR, "pam_totp", "core", "ldap_options.cpp")
 
 
 def read(path):
@@ -55,14 +59,46 @@ def unroff(line):
     return line
 
 
-def man_module_options():
-    lines = section(read(os.path.join(MAN_DIR, "pam_totp.8")), "OPTIONS")
+def man_module_options(page="pam_totp.8"):
+    lines = section(read(os.path.join(MAN_DIR, page)), "OPTIONS")
     names = []
     for head in tagged_paragraph_heads(lines):
         word = unroff(head).split()[0]
         # ".BI window= n" documents "window="; ".B optional" documents "optional".
         names.append(word)
     return names
+
+
+def ldap_parser_names():
+    """The options parse_ldap_options accepts, read from its source: it has no
+    list of names (`name == "uri"` is "uri=", `arg == "starttls"` is "starttls")."""
+    text = read(LDAP_OPTIONS_SOURCE)
+    names = [n + "=" for n in re.findall(r'\bname == "(\w+)"', text)]
+    names += re.findall(r'\barg == "(\w+)"', text)
+    return list(dict.fromkeys(names))
+
+
+def documented_ldap_lines():
+    """(where, [args]) for every `pam_totp_ldap.so ARGS` line of
+    pam_totp_ldap(8), lines ending in a backslash joined with the next."""
+    found = []
+    lines = read(os.path.join(MAN_DIR, "pam_totp_ldap.8")).splitlines()
+    number = 0
+    while number < len(lines):
+        start, line = number + 1, lines[number]
+        while line.endswith("\\e") and number + 1 < len(lines):
+            number += 1
+            line = line[:-2] + " " + lines[number]
+        number += 1
+        if line.startswith(".\\\""):
+            continue
+        text = unroff(line) if line.startswith(".") else line.replace("\\-", "-")
+        for m in re.finditer(r"pam_totp_ldap\.so((?:[ \t]+[^\s`]+)*)", text):
+            args = m.group(1).split()
+            if not args or any("[" in a or "..." in a for a in args):
+                continue  # the SYNOPSIS, the module's path, the elided example
+            found.append((f"man/pam_totp_ldap.8:{start}", args))
+    return found
 
 
 def man_enroll_flags():
@@ -133,6 +169,39 @@ class ModuleOptions(unittest.TestCase):
         for where, args in lines:
             with self.subTest(where=where, args=args):
                 run = subprocess.run([OPTIONS_TOOL, "parse"] + args, capture_output=True, text=True)
+                self.assertEqual(run.returncode, 0, f"{where}: {' '.join(args)}: {run.stdout.strip()}")
+
+
+class LdapModuleOptions(unittest.TestCase):
+    """pam_totp_ldap(8) against parse_ldap_options."""
+
+    def test_parser_names_found(self):
+        names = ldap_parser_names()
+        for name in ("uri=", "base=", "binddn=", "bindpw_file=", "starttls", "optional"):
+            self.assertIn(name, names, f"could not read the option names from {LDAP_OPTIONS_SOURCE}")
+
+    def test_every_parser_option_is_documented(self):
+        documented = set(man_module_options("pam_totp_ldap.8"))
+        missing = [n for n in ldap_parser_names() if n not in documented]
+        self.assertEqual(missing, [], "options parse_ldap_options accepts but pam_totp_ldap(8) does not list")
+
+    def test_every_documented_option_is_parsed(self):
+        known = set(ldap_parser_names())
+        extra = [n for n in man_module_options("pam_totp_ldap.8") if n not in known]
+        self.assertEqual(extra, [], "options pam_totp_ldap(8) lists but parse_ldap_options does not know")
+
+    def test_no_option_documented_twice(self):
+        names = man_module_options("pam_totp_ldap.8")
+        self.assertEqual(sorted(set(names)), sorted(names))
+
+    def test_documented_lines_parse(self):
+        if not OPTIONS_TOOL:
+            self.skipTest("MODULE_OPTIONS_TOOL not set (run through ctest)")
+        lines = documented_ldap_lines()
+        self.assertGreaterEqual(len(lines), 1, "found no complete pam_totp_ldap.so line")
+        for where, args in lines:
+            with self.subTest(where=where, args=args):
+                run = subprocess.run([OPTIONS_TOOL, "ldap-parse"] + args, capture_output=True, text=True)
                 self.assertEqual(run.returncode, 0, f"{where}: {' '.join(args)}: {run.stdout.strip()}")
 
 
