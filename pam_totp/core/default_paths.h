@@ -17,5 +17,8 @@ inline constexpr char kPreviousKeySuffix[] = ".old";
 inline constexpr char kDefaultStateDir[] = "/var/lib/pam_totp";
 // The user's secret file (secret=): %h is the home from the password database.
 inline constexpr char kDefaultSecretPattern[] = "%h/.pam_totp";
+// Fleet mode's options (pam_totp_ldap.so, totp-enroll-ldap): the same words
+// as on the PAM line, one a line; config= on the PAM line names another.
+inline constexpr char kDefaultLdapConfig[] = "/etc/pam_totp/ldap.conf";
 
 }  // namespace pam_totp

@@ -1,5 +1,10 @@
 #include "core/ldap_options.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <optional>
+
+#include "core/file_io.h"
 #include "core/option_values.h"
 
 namespace pam_totp {
@@ -42,6 +47,11 @@ Status apply(LdapOptions& o, std::string_view arg, bool& mode_set) {
         if (name == "uri") return parse_uris(value, o.uris);
         if (name == "timeout")
             return parse_option_number("timeout=", value, 1, 60, o.timeout_seconds);
+        if (name == "config") {
+            if (value[0] != '/') return Error{"option config= needs an absolute path"};
+            o.config = std::string(value);
+            return {};
+        }
         std::string* text = name == "base"          ? &o.base
                             : name == "filter"      ? &o.filter
                             : name == "binddn"      ? &o.binddn
@@ -71,13 +81,13 @@ Status apply(LdapOptions& o, std::string_view arg, bool& mode_set) {
 }
 
 // What the options must say together: where, how securely, as whom.
-Status check_together(const LdapOptions& o) {
+Status check_together(const LdapOptions& o, LdapOptionsFor use) {
     if (o.uris.empty()) return Error{"option uri= is required"};
     if (o.base.empty()) return Error{"option base= is required"};
     if (o.filter.find("%u") == std::string::npos) return Error{"option filter= must contain %u"};
     // The service account searches, reads the token's step and claims it:
     // nothing a user can write decides a login.
-    if (o.binddn.empty() || o.bindpw_file.empty())
+    if (use == LdapOptionsFor::module && (o.binddn.empty() || o.bindpw_file.empty()))
         return Error{"options binddn= and bindpw_file= are required (the service account)"};
     bool tls = false;
     for (const std::string& uri : o.uris) {
@@ -89,14 +99,66 @@ Status check_together(const LdapOptions& o) {
     return {};
 }
 
+Status apply_all(LdapOptions& o, std::span<const std::string_view> args) {
+    bool mode_set = false;  // the PAM line's own: its mode replaces the file's
+    for (std::string_view arg : args)
+        if (auto status = apply(o, arg, mode_set); !status) return status;
+    return {};
+}
+
+bool is_blank(char c) {
+    return c == ' ' || c == '\t';
+}
+
+// One line of a config file applied to `o`; `names` holds the value
+// options seen so far (each may be given once in a file).
+Status apply_line(LdapOptions& o, std::string_view line, bool& mode_set,
+                  std::vector<std::string>& names) {
+    for (char c : line)
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t')
+            return Error{c == '\0' ? "a NUL byte" : "a control character"};
+    while (!line.empty() && is_blank(line.front())) line.remove_prefix(1);
+    while (!line.empty() && is_blank(line.back())) line.remove_suffix(1);
+    if (line.empty() || line.front() == '#') return {};
+    const std::string_view name = line.substr(0, line.find('='));
+    if (name.find_first_of(" \t") != std::string_view::npos)
+        return Error{"one option a line, with no blank before '='"};
+    for (std::size_t i = 1; i < line.size(); ++i)
+        if (line[i] == '#' && is_blank(line[i - 1]))
+            return Error{"a comment goes on a line of its own"};
+    if (name.size() < line.size()) {
+        if (name == "config") return Error{"config= belongs on the PAM line only"};
+        if (std::find(names.begin(), names.end(), name) != names.end())
+            return Error{"option " + std::string(name) + "= is given twice"};
+        names.emplace_back(name);
+    }
+    return apply(o, line, mode_set);
+}
+
+Result<LdapOptions> parse_config_text(std::string_view text, std::string_view where) {
+    LdapOptions o;
+    bool mode_set = false;
+    std::vector<std::string> names;
+    std::size_t number = 0;
+    while (!text.empty()) {
+        ++number;
+        const std::size_t end = text.find('\n');
+        std::string_view line = text.substr(0, end);
+        text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (auto status = apply_line(o, line, mode_set, names); !status)
+            return Error{std::string(where) + "line " + std::to_string(number) + ": " +
+                         status.error().message};
+    }
+    return o;
+}
+
 }  // namespace
 
-Result<LdapOptions> parse_ldap_options(std::span<const std::string_view> args) {
+Result<LdapOptions> parse_ldap_options(std::span<const std::string_view> args, LdapOptionsFor use) {
     LdapOptions options;
-    bool mode_set = false;
-    for (std::string_view arg : args)
-        if (auto status = apply(options, arg, mode_set); !status) return status.error();
-    if (auto status = check_together(options); !status) return status.error();
+    if (auto status = apply_all(options, args); !status) return status.error();
+    if (auto status = check_together(options, use); !status) return status.error();
     return options;
 }
 
@@ -104,6 +166,57 @@ Result<LdapOptions> parse_ldap_options(int argc, const char** argv) {
     std::vector<std::string_view> args;
     for (int i = 0; i < argc; ++i) args.emplace_back(argv[i] ? argv[i] : "");
     return parse_ldap_options(args);
+}
+
+Result<LdapOptions> parse_ldap_config(std::string_view text, std::span<const std::string_view> args,
+                                      LdapOptionsFor use) {
+    auto options = parse_config_text(text, "");
+    if (!options) return options.error();
+    if (auto status = apply_all(*options, args); !status) return status.error();
+    if (auto status = check_together(*options, use); !status) return status.error();
+    return options;
+}
+
+Result<LdapOptions> load_ldap_options(std::span<const std::string_view> args, LdapOptionsFor use,
+                                      const std::string& default_path) {
+    // config= first: which file to read (the PAM line's own checks, the
+    // absolute path and a single config=, come with it).
+    LdapOptions line;
+    if (auto status = apply_all(line, args); !status) return status.error();
+    const bool named = !line.config.empty();
+    if (named && std::count_if(args.begin(), args.end(),
+                               [](std::string_view a) { return a.starts_with("config="); }) > 1)
+        return Error{"option config= is given twice"};
+    const std::string path = named ? line.config : default_path;
+
+    auto text = read_checked_file(
+        path,
+        {.owner = 0, .allow_root = false, .forbidden_mode = 0022, .max_size = kMaxLdapConfigSize});
+    if (!text) return text.error();
+    if (!*text) {
+        if (named) return Error{path + ": no such file (option config=)", ENOENT};
+        auto options = parse_ldap_options(args, use);
+        if (!options) return options.error();
+        options->config.clear();
+        return options;
+    }
+    // Whoever may replace a directory above it chooses the file.
+    if (auto place = check_directory_chain(path, "/", 0); !place)
+        return Error{path + ": " + place.error().message};
+
+    auto options = parse_config_text((*text)->view(), path + ": ");
+    if (!options) return options.error();
+    if (auto status = apply_all(*options, args); !status) return status.error();
+    if (auto status = check_together(*options, use); !status)
+        return Error{status.error().message + " (options from " + path + " and the PAM line)"};
+    options->config = path;
+    return options;
+}
+
+Result<LdapOptions> load_ldap_options(int argc, const char** argv) {
+    std::vector<std::string_view> args;
+    for (int i = 0; i < argc; ++i) args.emplace_back(argv[i] ? argv[i] : "");
+    return load_ldap_options(args);
 }
 
 std::string escape_filter_value(std::string_view value) {

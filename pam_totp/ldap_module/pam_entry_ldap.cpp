@@ -13,7 +13,7 @@ extern "C" {
 __attribute__((visibility("default"))) int pam_sm_authenticate(pam_handle_t* pamh, int flags,
                                                                int argc, const char** argv) {
     return pam_totp::guarded_entry(pamh, [&] {
-        auto options = pam_totp::parse_ldap_options(argc, argv);
+        auto options = pam_totp::load_ldap_options(argc, argv);
         if (!options) {
             pam_syslog(pamh, LOG_ERR, "configuration error: %s", options.error().message.c_str());
             return PAM_SERVICE_ERR;

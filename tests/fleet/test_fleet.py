@@ -4,16 +4,19 @@ log in; a wrong code, a wrong password, a replayed code, an unknown user
 and a user without a token (enforced) are refused, `optional` ignores the
 latter; 30 parallel logins with one code let exactly one in (slapd 2.5
 alone lets several); failover to the next server, all down, and a server
-certificate from another CA."""
+certificate from another CA; the options from a config file (config=),
+the PAM line over it, and a file others could write refused."""
 import base64
 import os
+import shutil
 import sys
+import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "pam"))
-from pamtest import (PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_SUCCESS, PamTestCase,  # noqa: E402
-                     REPLAY_MESSAGE)
+from pamtest import (PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_SERVICE_ERR, PAM_SUCCESS,  # noqa: E402
+                     PamTestCase, REPLAY_MESSAGE)
 import slapd_fixture  # noqa: E402
 from slapd_fixture import BASE, Slapd, free_port  # noqa: E402
 
@@ -33,7 +36,7 @@ def code(at=None, secret=SECRET):
                      "needs root, the built pam_totp_ldap.so and slapd")
 class Fleet(PamTestCase):
     USERS = ("alice", "refused", "replayed", "failover", "starttls", "otherca", "parallel", "locked",
-             "claimed")
+             "claimed", "configured")
 
     @classmethod
     def setUpClass(cls):
@@ -164,6 +167,36 @@ class Fleet(PamTestCase):
     def test_starttls(self):
         svc = self.box.service("t", self.line("starttls", uri=self.slapd.ldap))
         self.assertAuth(self.box.auth(svc, "starttls", "starttls-pw", self.fresh("starttls")), PAM_SUCCESS)
+
+    def test_options_from_a_config_file(self):
+        """config=PATH: the options from the file, the PAM line's over them;
+        a file others could write is refused (PAM_SERVICE_ERR, the cause in
+        syslog). The file lives under /run: every directory above it must be
+        root's and not writable by others, which /tmp is not."""
+        conf_dir = tempfile.mkdtemp(prefix="pam_totp_fleet.", dir="/run")
+        self.addCleanup(shutil.rmtree, conf_dir, True)
+        os.chmod(conf_dir, 0o755)
+        conf = os.path.join(conf_dir, "ldap.conf")
+        with open(conf, "w") as f:
+            f.write(f"# fleet mode\nuri=ldaps://localhost:{free_port()}/\nbase=ou=people,{BASE}\n"
+                    f"ca={self.slapd.ca}\nbinddn={slapd_fixture.SERVICE}\n"
+                    f"bindpw_file={self.slapd.bindpw_file}\ntimeout=3\n")
+        os.chmod(conf, 0o644)
+        # The file's uri= names a dead server: the PAM line's replaces it.
+        svc = self.box.service("c", f"auth required {MODULE} config={conf} uri={self.slapd.ldaps}")
+        self.assertAuth(self.box.auth(svc, "configured", "configured-pw", self.fresh("configured")),
+                        PAM_SUCCESS)
+        dead = self.box.service("cd", f"auth required {MODULE} config={conf}")
+        self.assertAuth(self.box.auth(dead, "configured", "configured-pw", "123456"),
+                        PAM_AUTHINFO_UNAVAIL)
+        os.chmod(conf, 0o664)
+        self.assertAuth(self.box.auth(svc, "configured", "configured-pw", "123456"), PAM_SERVICE_ERR)
+        self.assertLogged(f"configuration error: {conf}: mode 0664 is too open")
+        missing = self.box.service("m", f"auth required {MODULE} config={conf}.missing "
+                                        f"uri={self.slapd.ldaps}")
+        self.assertAuth(self.box.auth(missing, "configured", "configured-pw", "123456"),
+                        PAM_SERVICE_ERR)
+        self.assertLogged(f"{conf}.missing: no such file")
 
 
 if __name__ == "__main__":
