@@ -1,9 +1,12 @@
-"""The Debian package as an administrator gets it.
+"""The Debian packages as an administrator gets them.
 
-Builds libpam-totp with `dpkg-buildpackage -b -us -uc` from a copy of the
-source tree in a temp directory (so nothing lands next to the checkout),
-checks what the .deb holds and runs lintian, which must report no error and
-no warning. Does not install the package (that would change the machine's
+Builds libpam-totp and libpam-totp-ldap (fleet mode) with one
+`dpkg-buildpackage -b -us -uc` from a copy of the source tree in a temp
+directory (so nothing lands next to the checkout), checks what each .deb
+holds (every file and its mode, nothing else, no s bit), that libpam-totp
+does not depend on libldap while libpam-totp-ldap does (and not on
+libpam-totp), and runs lintian on both, which must report no error and no
+warning. Does not install the packages (that would change the machine's
 /etc for every other test running at the same time); README.md's install
 command, debian/install-from-source.sh, does that.
 
@@ -34,15 +37,28 @@ OUTPUT_DIR = os.environ.get("PACKAGE_OUTPUT_DIR", "")
 SKIP = 77
 
 EXPECTED = {
-    # path in the .deb: mode
-    "./lib/x86_64-linux-gnu/security/pam_totp.so": "-rw-r--r--",
-    "./usr/bin/totp-enroll": "-rwxr-xr-x",
-    "./usr/share/man/man1/totp-enroll.1.gz": "-rw-r--r--",
-    "./usr/share/man/man5/pam_totp.5.gz": "-rw-r--r--",
-    "./usr/share/man/man8/pam_totp.8.gz": "-rw-r--r--",
-    "./usr/share/pam-configs/totp": "-rw-r--r--",
-    "./usr/share/doc/libpam-totp/copyright": "-rw-r--r--",
+    # package: {path in the .deb: mode}. Every file of each .deb must be
+    # listed here (debhelper's changelog and lintian overrides aside).
+    "libpam-totp": {
+        "./lib/x86_64-linux-gnu/security/pam_totp.so": "-rw-r--r--",
+        "./usr/bin/totp-enroll": "-rwxr-xr-x",
+        "./usr/share/man/man1/totp-enroll.1.gz": "-rw-r--r--",
+        "./usr/share/man/man5/pam_totp.5.gz": "-rw-r--r--",
+        "./usr/share/man/man8/pam_totp.8.gz": "-rw-r--r--",
+        "./usr/share/pam-configs/totp": "-rw-r--r--",
+        "./usr/share/doc/libpam-totp/copyright": "-rw-r--r--",
+    },
+    # Fleet mode. No pam-auth-update profile: the module needs its options
+    # first (pam_totp_ldap(8)). More files (totp-enroll-ldap) go here as
+    # debian/libpam-totp-ldap.install gains them.
+    "libpam-totp-ldap": {
+        "./lib/x86_64-linux-gnu/security/pam_totp_ldap.so": "-rw-r--r--",
+        "./usr/share/man/man8/pam_totp_ldap.8.gz": "-rw-r--r--",
+        "./usr/share/doc/libpam-totp-ldap/copyright": "-rw-r--r--",
+    },
 }
+# Files debhelper adds to every package, not checked one by one.
+ALWAYS = ("./usr/share/doc/{package}/changelog.gz", "./usr/share/lintian/overrides/{package}")
 
 
 def log(message):
@@ -74,6 +90,51 @@ def compiler_commands(log):
             if re.search(r"(^|\s|/)(cc|c\+\+|gcc|g\+\+)(-\d+)?\s", line) and " -c " in line]
 
 
+def check_contents(deb, package, expected):
+    """Failures: files missing, with another mode, unexpected, or setuid."""
+    failures = []
+    listing = subprocess.run(["dpkg-deb", "-c", deb], check=True, capture_output=True,
+                             text=True).stdout
+    modes = {}
+    for line in listing.splitlines():
+        fields = line.split()
+        modes[fields[5]] = fields[0]
+    for path, mode in expected.items():
+        if path not in modes:
+            failures.append(f"{package}: {path} is not in the package")
+        elif modes[path] != mode:
+            failures.append(f"{package}: {path} has mode {modes[path]}, expected {mode}")
+    always = {a.format(package=package) for a in ALWAYS}
+    for path, mode in modes.items():
+        if "s" in mode[1:]:
+            failures.append(f"{package}: {path} is setuid or setgid ({mode})")
+        if not mode.startswith("d") and path not in expected and path not in always:
+            failures.append(f"{package}: {path} is in the package but not expected")
+    return failures
+
+
+def check_depends(debs):
+    """libldap is fleet mode's alone: libpam-totp must not depend on it,
+    libpam-totp-ldap must (from shlibs), and not on libpam-totp."""
+    depends = {}
+    for package, deb in debs.items():
+        fields = subprocess.run(["dpkg-deb", "-f", deb, "Depends"], check=True,
+                                capture_output=True, text=True).stdout.strip()
+        depends[package] = [d.strip().split()[0] for d in re.split(r"[,|]", fields) if d.strip()]
+    log("Depends: " + "; ".join(f"{p}: {', '.join(d)}" for p, d in depends.items()))
+    failures = []
+    if any(re.match(r"lib(ldap|lber)", d) for d in depends["libpam-totp"]):
+        failures.append(f"libpam-totp depends on libldap: {depends['libpam-totp']}")
+    if not any(d.startswith("libldap") for d in depends["libpam-totp-ldap"]):
+        failures.append(f"libpam-totp-ldap does not depend on libldap: {depends['libpam-totp-ldap']}")
+    if "libpam-totp" in depends["libpam-totp-ldap"]:
+        failures.append("libpam-totp-ldap depends on libpam-totp, which it does not need")
+    for package in depends:
+        if not any(d.startswith("libpam0g") for d in depends[package]):
+            failures.append(f"{package} does not depend on libpam0g: {depends[package]}")
+    return failures
+
+
 def main():
     for tool in ("dpkg-buildpackage", "lintian", "dpkg-checkbuilddeps"):
         if not shutil.which(tool):
@@ -81,7 +142,8 @@ def main():
             return 1
     arch = subprocess.run(["dpkg-architecture", "-qDEB_HOST_MULTIARCH"], check=True,
                           capture_output=True, text=True).stdout.strip()
-    expected = {k.replace("x86_64-linux-gnu", arch): v for k, v in EXPECTED.items()}
+    expected = {package: {k.replace("x86_64-linux-gnu", arch): v for k, v in files.items()}
+                for package, files in EXPECTED.items()}
 
     if OUTPUT_DIR and os.path.exists(os.path.join(OUTPUT_DIR, "pam_totp.so")):
         os.unlink(os.path.join(OUTPUT_DIR, "pam_totp.so"))  # never a module of an earlier run
@@ -119,6 +181,9 @@ def main():
         if with_g:
             print(f"FAIL: {len(with_g)} compiler commands still with -g", flush=True)
             return 1
+        if not any("ldap_client.cpp" in c for c in commands):
+            print("FAIL: fleet mode (ldap_module/) was not compiled", flush=True)
+            return 1
         log(f"{len(commands)} compiler commands, all with -O2 and -Werror"
             if all("-O2" in c.split() for c in commands) else
             f"{len(commands)} compiler commands, all with -Werror")
@@ -131,30 +196,30 @@ def main():
             shutil.copy2(built[0], os.path.join(OUTPUT_DIR, "pam_totp.so.new"))
             os.replace(os.path.join(OUTPUT_DIR, "pam_totp.so.new"), os.path.join(OUTPUT_DIR, "pam_totp.so"))
             log(f"the built module copied to {OUTPUT_DIR} (for the memcheck stress test)")
-        debs = [f for f in os.listdir(work) if f.startswith("libpam-totp_") and f.endswith(".deb")]
-        if len(debs) != 1:
-            print(f"FAIL: expected one libpam-totp .deb, found {debs}", flush=True)
+        built_debs = sorted(f for f in os.listdir(work) if f.endswith(".deb"))
+        debs = {}
+        for package in expected:
+            found = [f for f in built_debs if f.startswith(package + "_")]
+            if len(found) != 1:
+                print(f"FAIL: expected one {package} .deb, found {built_debs}", flush=True)
+                return 1
+            debs[package] = os.path.join(work, found[0])
+        if len(built_debs) != len(expected):
+            print(f"FAIL: expected the .debs of {sorted(expected)}, found {built_debs}", flush=True)
             return 1
-        deb = os.path.join(work, debs[0])
+        deb = debs["libpam-totp"]
 
         failures = []
-        listing = subprocess.run(["dpkg-deb", "-c", deb], check=True, capture_output=True,
-                                 text=True).stdout
-        modes = {}
-        for line in listing.splitlines():
-            fields = line.split()
-            modes[fields[5]] = fields[0]
-        for path, mode in expected.items():
-            if path not in modes:
-                failures.append(f"{path} is not in the package")
-            elif modes[path] != mode:
-                failures.append(f"{path} has mode {modes[path]}, expected {mode}")
-        for path, mode in modes.items():
-            if "s" in mode[1:]:
-                failures.append(f"{path} is setuid or setgid ({mode})")
+        for package, files in expected.items():
+            failures += check_contents(debs[package], package, files)
         if not failures:
-            log("contents: module, totp-enroll 0755 (no s bit), three manual pages, "
-                "pam-auth-update profile, copyright")
+            log("contents: libpam-totp: module, totp-enroll 0755 (no s bit), three manual pages, "
+                "pam-auth-update profile, copyright; libpam-totp-ldap: module, manual page, "
+                "copyright, no profile; nothing else")
+        depends = check_depends(debs)
+        failures += depends
+        if not depends:
+            log("Depends: libldap for libpam-totp-ldap only")
 
         profile = subprocess.run(["dpkg-deb", "--fsys-tarfile", deb], check=True,
                                  capture_output=True).stdout
