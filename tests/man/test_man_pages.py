@@ -3,8 +3,9 @@
 - every option in pam_totp(8) is one the module's parser knows
   (module_option_names()), and every one it knows is documented;
 - the same for pam_totp_ldap(8) and parse_ldap_options (whose names are read
-  from core/ldap_options.cpp), and every `pam_totp_ldap.so ...` line of that
-  page is accepted by it;
+  from core/ldap_options.cpp); its example configuration file is accepted by
+  parse_ldap_config, every `pam_totp_ldap.so ...` line of the page over that
+  file, and a line that names the service account on its own;
 - every flag in `totp-enroll --help` is in totp-enroll(1) and back;
 - every `pam_totp.so ...` line shown in the manual pages, the README and the
   Debian pam-auth-update profile is accepted by the option parser;
@@ -15,6 +16,7 @@ Needs no root.
 import os
 import re
 import subprocess
+import tempfile
 import unittest
 
 SOURCE_DIR = os.environ.get("SOURCE_DIR") or os.path.abspath(
@@ -98,6 +100,19 @@ def documented_ldap_lines():
             if not args or any("[" in a or "..." in a for a in args):
                 continue  # the SYNOPSIS, the module's path, the elided example
             found.append((f"man/pam_totp_ldap.8:{start}", args))
+    return found
+
+
+def ldap_config_examples():
+    """The example blocks of pam_totp_ldap(8) that are configuration files:
+    every line a comment or NAME=VALUE or a flag."""
+    text = read(os.path.join(MAN_DIR, "pam_totp_ldap.8"))
+    found = []
+    for block in re.findall(r"^\.EX\n(.*?)^\.EE$", text, re.S | re.M):
+        lines = [l.replace("\\-", "-") for l in block.splitlines()]
+        if lines and all(re.match(r"#|[a-z_]+=\S|[a-z_]+$", l) for l in lines) and \
+                any(l.startswith("uri=") for l in lines):
+            found.append("\n".join(lines) + "\n")
     return found
 
 
@@ -194,15 +209,28 @@ class LdapModuleOptions(unittest.TestCase):
         names = man_module_options("pam_totp_ldap.8")
         self.assertEqual(sorted(set(names)), sorted(names))
 
-    def test_documented_lines_parse(self):
+    def test_documented_config_and_lines_parse(self):
         if not OPTIONS_TOOL:
             self.skipTest("MODULE_OPTIONS_TOOL not set (run through ctest)")
+        configs = ldap_config_examples()
+        self.assertEqual(len(configs), 1, "expected one example configuration file in pam_totp_ldap(8)")
         lines = documented_ldap_lines()
-        self.assertGreaterEqual(len(lines), 1, "found no complete pam_totp_ldap.so line")
-        for where, args in lines:
-            with self.subTest(where=where, args=args):
-                run = subprocess.run([OPTIONS_TOOL, "ldap-parse"] + args, capture_output=True, text=True)
-                self.assertEqual(run.returncode, 0, f"{where}: {' '.join(args)}: {run.stdout.strip()}")
+        self.assertGreaterEqual(len(lines), 2, "found too few pam_totp_ldap.so lines with options")
+        with tempfile.NamedTemporaryFile("w", suffix=".conf") as conf:
+            conf.write(configs[0])
+            conf.flush()
+            run = subprocess.run([OPTIONS_TOOL, "ldap-config", conf.name], capture_output=True, text=True)
+            self.assertEqual(run.returncode, 0, f"the example file: {run.stdout.strip()}\n{configs[0]}")
+            for where, args in lines:
+                with self.subTest(where=where, args=args):
+                    run = subprocess.run([OPTIONS_TOOL, "ldap-config", conf.name] + args,
+                                         capture_output=True, text=True)
+                    self.assertEqual(run.returncode, 0, f"{where}: {' '.join(args)} over the example "
+                                     f"file: {run.stdout.strip()}")
+                    if any(a.startswith("binddn=") for a in args):  # meant to stand alone
+                        run = subprocess.run([OPTIONS_TOOL, "ldap-parse"] + args,
+                                             capture_output=True, text=True)
+                        self.assertEqual(run.returncode, 0, f"{where}: {' '.join(args)}: {run.stdout.strip()}")
 
 
 class EnrollFlags(unittest.TestCase):
