@@ -32,6 +32,10 @@ int fail(const std::string& message) {
     return 1;
 }
 
+int fail(const Error& error) {
+    return fail(error.message);
+}
+
 SecretBytes from_hex(const std::string& hex) {
     SecretBytes out(hex.size() / 2);
     for (std::size_t i = 0; i < out.size(); ++i)
