@@ -7,6 +7,10 @@ Every module authenticates the same user with the same 20-byte TOTP key
 (SHA-1, 6 digits, 30 s, one step of clock skew each side) through real libpam
 under pam_wrapper and nss_wrapper, in a private temp directory: nothing under
 /etc is read or written. Needs root (files are handed to the test user).
+Fleet mode (pam_totp_ldap.so, in BUILD_DIR when built with -DPAM_TOTP_LDAP=ON)
+logs in against a private slapd on localhost (tests/fleet/slapd_fixture.py),
+one user per login; --fleet-only measures just that and replaces its section
+of an existing RESULTS.md.
 """
 import argparse
 import base64
@@ -16,6 +20,7 @@ import hmac
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import struct
@@ -131,6 +136,20 @@ class Sandbox:
         if p.returncode != 0:
             sys.exit(f"bench: {service} failed ({p.returncode}):\n{p.stdout}\n{p.stderr[-3000:]}")
         return {k: float(v) for k, v in values.items()}, p.stderr
+
+    def run_accounts(self, service, accounts_file, iterations, warmup):
+        """pam_bench --users: one account per login (fleet mode); with the
+        driver's CPU time (user + system) per login."""
+        cmd = [f"{self.tools}/pam_bench", "--users", accounts_file, service, str(iterations), str(warmup)]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        p = subprocess.run(cmd, env=self.env(), capture_output=True, text=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if p.returncode != 0:
+            sys.exit(f"bench: {service} failed ({p.returncode}):\n{p.stdout}\n{p.stderr[-3000:]}")
+        values = {k: float(v) for k, v in (line.split(" ", 1) for line in p.stdout.splitlines() if " " in line)}
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        values["client_cpu_us"] = cpu * 1e6 / (iterations + warmup)
+        return values
 
     def cleanup(self):
         shutil.rmtree(self.root, ignore_errors=True)
@@ -465,6 +484,167 @@ def parts(build, tools, n):
         box.cleanup()
 
 
+FLEET_WARMUP = 10
+FLEET_CALLGRIND = 3
+# Where a fleet login's instructions go (inclusive; the handshakes are inside the binds).
+FLEET_FUNCTIONS = [
+    ("dl_open_worker", "libpam's dlopen of the module and libldap, GnuTLS, Nettle, GMP (each login: "
+                       "libpam unloads the module at pam_end)"),
+    ("gnutls_handshake", "the two TLS handshakes (ECDHE, the server's ECDSA signature checked)"),
+    ("ldap_sasl_bind_s", "the two simple binds, connection and handshake included"),
+    ("ldap_search_ext_s", "the searches and reads (user, last step twice)"),
+    ("pam_sm_authenticate", "the module's `pam_sm_authenticate`, inclusive"),
+]
+
+
+def slapd_cpu_seconds(pid):
+    """User + system CPU time of a process so far (/proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def fleet(build, tools, file_iterations, fleet_iterations, rounds):
+    """pam_totp_ldap.so (fleet mode) against a private slapd with the otp
+    overlay, built from the recipe in ldap/ by tests/fleet/slapd_fixture.py
+    (localhost, its own temp dir and ports; never the machine's slapd), and
+    pam_totp with a file in the same rounds, interleaved: median over rounds
+    of each one's p50 and p99, and CPU per login (the driver, and slapd)."""
+    sys.path.insert(0, os.path.join(HERE, "..", "tests", "fleet"))
+    import slapd_fixture
+    out = {"pam_totp": {"p50_us": [], "p99_us": []},
+           "pam_totp_ldap": {"p50_us": [], "p99_us": [], "client_cpu_us": [], "server_cpu_us": []}}
+    server = slapd_fixture.Slapd()
+    try:
+        per_round = FLEET_WARMUP + fleet_iterations
+        # One user and token per login: the overlay takes each step once per
+        # token, on the server's (real) clock. The last few for callgrind.
+        accounts = [(f"fleet{n:05d}", f"pw-{os.urandom(6).hex()}", os.urandom(20))
+                    for n in range(rounds * per_round + 2 * FLEET_CALLGRIND)]
+        ldif = []
+        for n, (uid, password, key) in enumerate(accounts):
+            token = f"cn={uid},ou=tokens,{slapd_fixture.BASE}"
+            ldif.append(f"dn: {token}\nobjectClass: device\nobjectClass: oathTOTPToken\ncn: {uid}\n"
+                        f"oathSecret:: {base64.b64encode(key).decode()}\n"
+                        f"oathTOTPParams: cn=totp,ou=params,{slapd_fixture.BASE}\n")
+            ldif.append(f"dn: uid={uid},ou=people,{slapd_fixture.BASE}\nobjectClass: inetOrgPerson\n"
+                        f"objectClass: posixAccount\nobjectClass: oathTOTPUser\nuid: {uid}\ncn: {uid}\n"
+                        f"sn: {uid}\nuidNumber: {40000 + n}\ngidNumber: {40000 + n}\n"
+                        f"homeDirectory: /home/{uid}\nuserPassword: {password}\noathTOTPToken: {token}\n")
+        server.add("\n".join(ldif))
+        line = (f"{build}/pam_totp/ldap_module/pam_totp_ldap.so uri={server.ldaps} "
+                f"base=ou=people,{slapd_fixture.BASE} ca={server.ca} timeout=5 "
+                f"binddn={slapd_fixture.SERVICE} bindpw_file={server.bindpw_file}")
+        for r in range(rounds):
+            box = sandbox(build, tools)
+            try:
+                box.service("pam_totp_ldap", line)
+                accounts_file = f"{box.root}/fleet-accounts"
+                with open(accounts_file, "w") as f:
+                    for uid, password, key in accounts[r * per_round:(r + 1) * per_round]:
+                        f.write(f"{uid} {password} {key.hex()}\n")
+                for service in (("pam_totp", "pam_totp_ldap") if r % 2 == 0 else ("pam_totp_ldap", "pam_totp")):
+                    if service == "pam_totp":
+                        values, _ = box.run("pam_totp", file_iterations, 20)
+                    else:
+                        cpu0 = slapd_cpu_seconds(server.process.pid)
+                        values = box.run_accounts("pam_totp_ldap", accounts_file, fleet_iterations, FLEET_WARMUP)
+                        values["server_cpu_us"] = ((slapd_cpu_seconds(server.process.pid) - cpu0) * 1e6 /
+                                                   per_round)
+                    for k in out[service]:
+                        out[service][k].append(values[k])
+            finally:
+                box.cleanup()
+        result = {s: {k: statistics.median(v) for k, v in r.items()} for s, r in out.items()}
+        # Instructions of the driver process per fleet login (callgrind,
+        # FLEET_CALLGRIND logins after as many unmeasured), and where they go.
+        box = sandbox(build, tools)
+        try:
+            box.service("pam_totp_ldap", line)
+            accounts_file = f"{box.root}/fleet-accounts"
+            with open(accounts_file, "w") as f:
+                for uid, password, key in accounts[rounds * per_round:]:
+                    f.write(f"{uid} {password} {key.hex()}\n")
+            cg = f"{box.root}/callgrind.fleet"
+            cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no", f"--callgrind-out-file={cg}",
+                   f"{tools}/pam_bench", "--users", accounts_file, "pam_totp_ldap", str(FLEET_CALLGRIND),
+                   str(FLEET_CALLGRIND)]
+            p = subprocess.run(cmd, env=box.env(), capture_output=True, text=True)
+            if p.returncode != 0:
+                sys.exit(f"bench: callgrind of fleet logins failed ({p.returncode}):\n{p.stderr[-3000:]}")
+            detail = function_costs(cg, [name for name, _ in FLEET_FUNCTIONS])
+            detail["total"] = callgrind_total(cg)
+            result["callgrind"] = {k: v / FLEET_CALLGRIND for k, v in detail.items()}
+        finally:
+            box.cleanup()
+    finally:
+        server.cleanup()
+    return result
+
+
+def fleet_section(result, args, when):
+    """The report's fleet section (Markdown lines)."""
+    lines = []
+    w = lines.append
+    file_row, ldap_row = result["pam_totp"], result["pam_totp_ldap"]
+    w("## Fleet mode (pam_totp_ldap.so against slapd)\n")
+    w(f"Measured {when}. Each fleet login is pam_start + pam_authenticate + pam_end through real libpam "
+      "under pam_wrapper, like the rows above (`pam_bench --users`), against a private slapd "
+      f"{package_version('slapd')} on localhost built from the recipe in `ldap/` "
+      "(`tests/fleet/slapd_fixture.py`: mdb, otp, ppolicy and syncprov overlays, the recipe's ACLs, "
+      "a P-256 test certificate). What one login does: an `ldaps://` connection (TLS handshake) and "
+      "the service account's simple bind, one subtree search for the user, a read of the token's last "
+      "step; then a second `ldaps://` connection for the user's bind with password and code (the "
+      "overlay checks the code and records the step: a write), WhoAmI, the last step read again, and "
+      "the claim added (a write): the guard. The overlay takes each step once per token on the "
+      "server's real clock, so every login is a different user with a token of its own, answering "
+      "with the code of the current step. "
+      f"{args.rounds} rounds of {args.fleet_iterations} fleet logins (after {FLEET_WARMUP} unmeasured) "
+      f"and {args.iterations} logins of pam_totp with its file (after 20), the two interleaved in every "
+      "round, in one fresh sandbox per round, one slapd for all; the table shows the median over "
+      "rounds. CPU per login: the driver process (module, libldap, GnuTLS, libpam) from getrusage, "
+      "slapd from /proc, both over the warm-up logins too.\n")
+    w("| module | p50 | p99 | p50 vs file | driver CPU / login | slapd CPU / login |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: |")
+    w(f"| pam_totp, secret file (this run) | {file_row['p50_us'] / 1000:.2f} ms | "
+      f"{file_row['p99_us'] / 1000:.2f} ms | 1.00x | n/a | n/a |")
+    w(f"| pam_totp_ldap, ldaps (search + bind + guard) | {ldap_row['p50_us'] / 1000:.2f} ms | "
+      f"{ldap_row['p99_us'] / 1000:.2f} ms | {ldap_row['p50_us'] / file_row['p50_us']:.1f}x | "
+      f"{ldap_row['client_cpu_us'] / 1000:.2f} ms | {ldap_row['server_cpu_us'] / 1000:.2f} ms |")
+    w("")
+    cg = result["callgrind"]
+    w(f"Instructions of the driver process per fleet login (callgrind over {FLEET_CALLGRIND} logins "
+      f"after {FLEET_CALLGRIND} unmeasured; functions inclusive, so lines overlap): "
+      f"{cg['total'] / 1e6:.1f} M in all (user space; the CPU time above adds the kernel's).\n")
+    w("| | instructions / login |")
+    w("| --- | ---: |")
+    for name, label in FLEET_FUNCTIONS:
+        w(f"| {label} (`{name}`) | {cg[name] / 1e6:.2f} M |")
+    w("")
+    mirror = os.path.join(HERE, "fleet-mirror.md")
+    if os.path.exists(mirror):
+        with open(mirror) as f:
+            w(f.read().rstrip() + "\n")
+    return lines
+
+
+def splice_fleet_section(path, section):
+    """Replaces the fleet section of an existing report (or puts it before
+    the parts' costs), leaving every other figure as it was."""
+    with open(path) as f:
+        text = f.read()
+    new = "\n".join(section) + "\n"
+    m = re.search(r"^## Fleet mode.*?(?=^## )", text, re.M | re.S)
+    if m:
+        text = text[:m.start()] + new + text[m.end():]
+    else:
+        m = re.search(r"^## Cost of the parts", text, re.M)
+        at = m.start() if m else len(text)
+        text = text[:at] + new + text[at:]
+    with open(path, "w") as f:
+        f.write(text)
+
+
 def package_version(name):
     p = subprocess.run(["dpkg-query", "-W", "-f=${Version}", name], capture_output=True, text=True)
     return p.stdout or "?"
@@ -494,11 +674,27 @@ def main():
                     help="a line printed under the header (e.g. that the machine was shared)")
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     ap.add_argument("--nodelete-build", help="a pam_totp build linked with -Wl,-z,nodelete, shown as an extra row")
+    ap.add_argument("--fleet-iterations", type=int, default=300,
+                    help="fleet logins per round (each a user of its own on the private slapd)")
+    ap.add_argument("--fleet-only", action="store_true",
+                    help="measure fleet mode only and replace that section of an existing report")
     args = ap.parse_args()
     if args.nodelete_build:
         VARIANTS.append(("pam_totp_nodelete", "pam_totp linked with -z nodelete (what-if)", args.nodelete_build))
     if os.geteuid() != 0:
         sys.exit("bench: needs root (hands files to the test user)")
+
+    if args.fleet_only:
+        load_before = os.getloadavg()
+        print("== fleet mode", flush=True)
+        fleet_result = fleet(args.build, args.tools, args.iterations, args.fleet_iterations, args.rounds)
+        load_after = os.getloadavg()
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        when = (f"on {now} by `bench/run --fleet-only` (this section only; load average (1 min) "
+                f"{load_before[0]:.2f} at its start, {load_after[0]:.2f} at its end)")
+        splice_fleet_section(args.out, fleet_section(fleet_result, args, when))
+        print(f"wrote the fleet section of {args.out}")
+        return
 
     load_before = os.getloadavg()
     print("== cold logins (a fresh process per login)", flush=True)
@@ -513,6 +709,8 @@ def main():
     sys_counts = syscalls(args.build, args.tools, 20)
     print("== refused names", flush=True)
     refused = refusals(args.build, args.tools, args.iterations, args.rounds)
+    print("== fleet mode", flush=True)
+    fleet_result = fleet(args.build, args.tools, args.iterations, args.fleet_iterations, args.rounds)
     print("== parts", flush=True)
     part = parts(args.build, args.tools, 2000)
     print("== brute force", flush=True)
@@ -637,6 +835,7 @@ def main():
     if os.path.exists(notes):
         with open(notes) as f:
             w(f.read().rstrip() + "\n")
+    lines += fleet_section(fleet_result, args, "in this run")
     w("## Cost of the parts (pam_totp core, median of 2000 runs)\n")
     labels = {
         "host_key_load_us": "host key: load_host_private_key, as the module does",

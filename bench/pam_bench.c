@@ -15,6 +15,16 @@
  * the modules bind to these rather than libc's. Wall time is measured on
  * CLOCK_MONOTONIC by direct system call.
  *
+ * Fleet mode (pam_totp_ldap.so) judges the code on the directory server's
+ * clock, which no fake clock reaches, and takes each step once per user:
+ *
+ *   pam_bench --users FILE SERVICE ITERATIONS [WARMUP]
+ *
+ * logs in user i of FILE (lines "USER PASSWORD KEY_HEX", WARMUP + ITERATIONS
+ * of them) with the code of the real current step, the fake clock set to the
+ * real one; the password answers the "Password: " prompt, the code the
+ * other.
+ *
  * Under callgrind (--collect-atstart=no) only the measured authentications
  * are collected. Output: one "key value" line per figure. */
 #define _GNU_SOURCE
@@ -34,22 +44,69 @@
 #include "bench_util.h"
 #include "fake_clock_driver.h"
 
-enum { kPeriod = 30, kDigits = 6 };
+enum { kPeriod = 30, kDigits = 6, kMaxField = 256 };
+
+/* --users: one account per login. */
+struct account {
+    char user[kMaxField], password[kMaxField];
+    unsigned char key[64];
+    size_t key_len;
+};
+static const char* current_password;
+
+/* The password to the password prompt, the code to any other. */
+static int fleet_conversation(int n, const struct pam_message** msg, struct pam_response** resp,
+                              void* data) {
+    (void)data;
+    struct pam_response* out = calloc((size_t)n, sizeof *out);
+    if (!out) return PAM_BUF_ERR;
+    for (int i = 0; i < n; ++i)
+        if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
+            out[i].resp =
+                strdup(strncmp(msg[i]->msg, "Password", 8) == 0 ? current_password : current_code);
+    *resp = out;
+    return PAM_SUCCESS;
+}
+
+/* `count` accounts from FILE, or NULL. */
+static struct account* read_accounts(const char* path, int count) {
+    FILE* f = fopen(path, "r");
+    struct account* accounts = calloc((size_t)count, sizeof *accounts);
+    char hex[2 * sizeof accounts->key + 2];
+    int n = 0;
+    while (f && accounts && n < count) {
+        struct account* a = &accounts[n];
+        if (fscanf(f, "%255s %255s %129s", a->user, a->password, hex) != 3) break;
+        a->key_len = parse_hex_key(hex, a->key, sizeof a->key);
+        if (a->key_len == 0) break;
+        ++n;
+    }
+    if (f) fclose(f);
+    if (n == count) return accounts;
+    fprintf(stderr, "pam_bench: %s: %d accounts, %d needed\n", path, n, count);
+    free(accounts);
+    return NULL;
+}
 
 int main(int argc, char** argv) {
+    const int fleet = argc > 1 && strcmp(argv[1], "--users") == 0;
     if (argc < 5) {
-        fprintf(stderr, "usage: pam_bench SERVICE USER KEY_HEX ITERATIONS [WARMUP [wrong]]\n");
+        fprintf(stderr,
+                "usage: pam_bench SERVICE USER KEY_HEX ITERATIONS [WARMUP [wrong]]\n"
+                "       pam_bench --users FILE SERVICE ITERATIONS [WARMUP]\n");
         return 2;
     }
-    const char* service = argv[1];
-    const char* user = argv[2];
-    const char* hex = argv[3];
+    const char* service = fleet ? argv[3] : argv[1];
+    const char* user = fleet ? NULL : argv[2];
+    const char* hex = fleet ? NULL : argv[3];
     const int iterations = atoi(argv[4]);
     const int warmup = argc > 5 ? atoi(argv[5]) : 5;
-    const int wrong = argc > 6 && strcmp(argv[6], "wrong") == 0;
+    const int wrong = !fleet && argc > 6 && strcmp(argv[6], "wrong") == 0;
     unsigned char key[64];
-    const size_t key_len = parse_hex_key(hex, key, sizeof key);
-    if (iterations <= 0 || key_len == 0) return 2;
+    const size_t key_len = fleet ? 0 : parse_hex_key(hex, key, sizeof key);
+    if (iterations <= 0 || warmup < 0 || (!fleet && key_len == 0)) return 2;
+    struct account* accounts = fleet ? read_accounts(argv[2], warmup + iterations) : NULL;
+    if (fleet && !accounts) return 2;
 
     /* Start at the beginning of a real time step, so the fake clock is close
      * to the real one and every fake step is new to the module's state. */
@@ -59,11 +116,19 @@ int main(int argc, char** argv) {
 
     double* times = calloc((size_t)iterations, sizeof *times);
     int successes = 0, as_expected = 0;
-    struct pam_conv conv = {conversation, NULL};
+    struct pam_conv conv = {fleet ? fleet_conversation : conversation, NULL};
     for (int i = 0; i < warmup + iterations; ++i) {
         char code[kDigits + 1];
-        fake_now = start + (time_t)i * kPeriod;
-        totp_code(key, key_len, (uint64_t)fake_now / kPeriod, code);
+        if (fleet) {
+            syscall(SYS_clock_gettime, CLOCK_REALTIME, &real);
+            fake_now = real.tv_sec;
+            user = accounts[i].user;
+            current_password = accounts[i].password;
+            totp_code(accounts[i].key, accounts[i].key_len, (uint64_t)fake_now / kPeriod, code);
+        } else {
+            fake_now = start + (time_t)i * kPeriod;
+            totp_code(key, key_len, (uint64_t)fake_now / kPeriod, code);
+        }
         if (wrong)
             for (int k = 0; k < kDigits; ++k) code[k] = (char)('0' + (code[k] - '0' + 5) % 10);
         current_code = code;
@@ -95,5 +160,6 @@ int main(int argc, char** argv) {
                percentile(times, as_expected, 0.99), sum / as_expected);
     }
     free(times);
+    free(accounts);
     return as_expected == iterations ? 0 : 1;
 }
