@@ -162,6 +162,80 @@ Status LdapConnection::add_claim(const std::string& parent, const std::string& n
     return {};
 }
 
+namespace {
+
+// The berval arrays of `changes`, pointing into their values, and the
+// LDAPMod array ldap_add/ldap_modify take (null-terminated both).
+class ModList {
+  public:
+    explicit ModList(std::span<const LdapChange> changes) {
+        values_.resize(changes.size());
+        mods_.resize(changes.size());
+        for (std::size_t i = 0; i < changes.size(); ++i) {
+            for (std::string_view v : changes[i].values)
+                bervals_.push_back(
+                    berval{static_cast<ber_len_t>(v.size()), const_cast<char*>(v.data())});
+        }
+        std::size_t at = 0;
+        for (std::size_t i = 0; i < changes.size(); ++i) {
+            for (std::size_t j = 0; j < changes[i].values.size(); ++j)
+                values_[i].push_back(&bervals_[at++]);
+            values_[i].push_back(nullptr);
+            mods_[i].mod_op = changes[i].op | LDAP_MOD_BVALUES;
+            mods_[i].mod_type = const_cast<char*>(changes[i].attribute.c_str());
+            mods_[i].mod_bvalues = values_[i].data();
+            pointers_.push_back(&mods_[i]);
+        }
+        pointers_.push_back(nullptr);
+    }
+    LDAPMod** get() { return pointers_.data(); }
+
+  private:
+    std::vector<berval> bervals_;
+    std::vector<std::vector<berval*>> values_;
+    std::vector<LDAPMod> mods_;
+    std::vector<LDAPMod*> pointers_;
+};
+
+// The server's diagnostic text of the last operation ("no write access to
+// attribute"), in parentheses, or "".
+std::string diagnostic(LDAP* ld) {
+    char* text = nullptr;
+    if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &text) != LDAP_OPT_SUCCESS || !text)
+        return "";
+    std::string out = *text ? std::string(" (") + text + ")" : "";
+    ldap_memfree(text);
+    return out;
+}
+
+}  // namespace
+
+Status LdapConnection::add_entry(const std::string& dn, std::span<const LdapChange> attributes,
+                                 Deadline deadline) {
+    if (auto status = bound_by(deadline); !status) return status;
+    ModList mods(attributes);
+    const int rc = ldap_add_ext_s(ld_.get(), dn.c_str(), mods.get(), nullptr, nullptr);
+    if (rc != LDAP_SUCCESS) {
+        Error error = ldap_error(uri_ + ": add " + dn, rc);
+        error.message += diagnostic(ld_.get());
+        return error;
+    }
+    return {};
+}
+
+Status LdapConnection::modify(const std::string& dn, std::span<const LdapChange> changes,
+                              Deadline deadline) {
+    if (auto status = bound_by(deadline); !status) return status;
+    ModList mods(changes);
+    const int rc = ldap_modify_ext_s(ld_.get(), dn.c_str(), mods.get(), nullptr, nullptr);
+    if (rc != LDAP_SUCCESS) {
+        Error error = ldap_error(uri_ + ": modify " + dn, rc);
+        error.message += diagnostic(ld_.get());
+        return error;
+    }
+    return {};
+}
+
 Result<std::string> LdapConnection::whoami(Deadline deadline) {
     if (auto status = bound_by(deadline); !status) return status.error();
     berval* id = nullptr;

@@ -9,7 +9,9 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/ldap_options.h"
@@ -29,6 +31,16 @@ struct LdapEntry {
     std::vector<std::string> object_classes;
     std::vector<std::string> totp_tokens;  // oathTOTPToken
     std::vector<std::string> hotp_tokens;  // oathHOTPToken
+};
+
+// One change of one attribute, for add_entry (op LDAP_MOD_ADD) and modify
+// (LDAP_MOD_ADD, LDAP_MOD_DELETE or LDAP_MOD_REPLACE). The values are not
+// copied: they point into the caller's buffers (a secret stays in its
+// SecretBytes).
+struct LdapChange {
+    int op = LDAP_MOD_ADD;
+    std::string attribute;
+    std::vector<std::string_view> values;
 };
 
 class LdapConnection {
@@ -54,6 +66,13 @@ class LdapConnection {
     // step. Adding is atomic: of concurrent adds of one name one succeeds,
     // the others get entryAlreadyExists.
     Status add_claim(const std::string& parent, const std::string& name, Deadline deadline);
+
+    // Adds the entry `dn` with these attributes (every change an add).
+    Status add_entry(const std::string& dn, std::span<const LdapChange> attributes,
+                     Deadline deadline);
+
+    // One modify operation of `dn`: the changes apply together or not at all.
+    Status modify(const std::string& dn, std::span<const LdapChange> changes, Deadline deadline);
 
     // The authorization identity of this connection ("dn:..."): who the
     // server says the last bind made us.
