@@ -5,7 +5,8 @@ claim has replicated (both directions, and again after the race below);
 and the same fresh code sent to both providers at the same instant, 50
 rounds, one user per round: the rounds in which both logins got in are the
 cross-server replay window, printed, not asserted (a known limit,
-ldap/README.md "Replicas"). Every round must let at least one login in."""
+ldap/README.md "Replicas"). Every round must let at least one login in.
+A ppolicy lock on one provider holds on the other."""
 import base64
 import os
 import subprocess
@@ -61,7 +62,7 @@ def claims(server, user):
 @unittest.skipUnless(os.geteuid() == 0 and MODULE and os.path.exists(slapd_fixture.SLAPD),
                      "needs root, the built pam_totp_ldap.so and slapd")
 class Mirror(PamTestCase):
-    SEQUENTIAL = ("seq-ab", "seq-ba", "seq-after")
+    SEQUENTIAL = ("seq-ab", "seq-ba", "seq-after", "locked")
     RACERS = tuple(f"race{n:02d}" for n in range(ROUNDS))
 
     @classmethod
@@ -116,6 +117,19 @@ class Mirror(PamTestCase):
     def test_1_a_code_used_on_one_provider_is_refused_on_the_other(self):
         self.login_then_replay("seq-ab", self.pair.a, self.pair.b)
         self.login_then_replay("seq-ba", self.pair.b, self.pair.a)
+
+    def test_1_a_lockout_on_one_provider_reaches_the_other(self):
+        """ppolicy's lock (pwdMaxFailure 3) replicates like any change:
+        three wrong codes through one provider, then the right password and
+        code through the other are refused."""
+        svc_a, svc_b = self.service("a", self.pair.a), self.service("b", self.pair.b)
+        for _ in range(3):
+            self.assertAuth(self.box.auth(svc_a, "locked", "locked-pw", "000000"), PAM_AUTH_ERR)
+        dn = f"uid=locked,ou=people,{BASE}"
+        self.assertTrue(self.pair.wait_replicated(dn, "pwdAccountLockedTime", timeout=REPLICATION_WAIT))
+        r = self.box.auth(svc_b, "locked", "locked-pw", code("locked"))
+        self.assertAuth(r, PAM_AUTH_ERR)
+        self.assertEqual(r.errors, ["Wrong code."])
 
     def race(self, logins):
         """Drivers released at once into pam_authenticate (pamtest's
