@@ -169,6 +169,7 @@ Result<Options> parse_options(int argc, const char* const* argv) {
         const auto spec = std::find_if(std::begin(kSpecs), std::end(kSpecs),
                                        [&](const Spec& s) { return s.name == name; });
         if (spec == std::end(kSpecs)) {
+            if (arg == "--ldap") return usage("--ldap must be the first argument");
             if (!arg.starts_with("-"))
                 return usage("unexpected argument '" + std::string(arg) + "'");
             return usage("unknown option '" + std::string(name) + "'");
@@ -349,6 +350,10 @@ Actions (default: enrol the invoking user):
                            nothing is written, the code stays usable
       --generate-host-key  create host.key (0600) and host.pub (0644) in the key
                            directory (root only)
+      --ldap [ARGS]        fleet mode (pam_totp_ldap): run totp-enroll-ldap with
+                           ARGS (package libpam-totp-ldap), which enrols the
+                           invoking user in the directory; must come first;
+                           totp-enroll-ldap --help lists ARGS
   -h, --help               show this help and exit
       --version            show the version and exit
 

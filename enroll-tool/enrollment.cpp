@@ -40,14 +40,16 @@ std::string describe(const pam_totp::OtpParams& otp) {
     return text;
 }
 
+}  // namespace
+
 // URI alone on its line (for copying, or for scripts, which read the secret
 // from it), grouped secret, QR code. The QR code comes last, right above the
 // prompt, so in an 80x24 terminal the lines that scroll away are the URI and
 // then the text, never the QR code: a version 5 symbol (21 lines) leaves room
 // for the two text lines, a version 6 one (23 lines) for the prompt.
-pam_totp::Status show_secret(const Context& context, const pam_totp::SecretBytes& uri,
-                             const SecretBytes& key) {
-    auto qr = render_qr(uri.view(), context.options.qr);
+pam_totp::Status show_secret(QrStyle style, const pam_totp::OtpParams& otp,
+                             const pam_totp::SecretBytes& uri, const SecretBytes& key) {
+    auto qr = render_qr(uri.view(), style);
     if (!qr) return pam_totp::Error{qr.error().message + " (try --qr=none)"};
     std::string grouped_text = pam_totp::base32_grouped(key.span());
     const pam_totp::SecretBytes grouped = pam_totp::SecretBytes::take(grouped_text);
@@ -55,11 +57,11 @@ pam_totp::Status show_secret(const Context& context, const pam_totp::SecretBytes
     auto out = pam_totp::SecretBytes::with_capacity(qr->size() + 1024);
     out.append(uri.view());
     out.append("\n");
-    out.append(context.options.qr == QrStyle::none
+    out.append(style == QrStyle::none
                    ? "Type this secret into an authenticator app\n("
                    : "Scan the QR code below with an authenticator app, or type in this secret\n(");
     // At most 40 + 39 columns ("(TOTP, SHA512, 8 digits, every 300 s):  ").
-    out.append(describe(context.options.otp));
+    out.append(describe(otp));
     out.append("):  ");
     out.append(grouped.view());
     out.append("\n");
@@ -67,10 +69,7 @@ pam_totp::Status show_secret(const Context& context, const pam_totp::SecretBytes
     return write_stdout(out.view());
 }
 
-struct Confirmation {
-    std::uint64_t counter = 0;  // the matched TOTP step or HOTP counter
-    std::string clock_note;     // TOTP: the phone's clock is off ("" when it is not)
-};
+namespace {
 
 // A TOTP code the window refused: said plainly when it is the code of
 // another time within kClockSearchSeconds (the phone's clock is off, or the
@@ -83,6 +82,8 @@ std::string wrong_totp_code(const pam_totp::OtpParams& otp, const SecretBytes& k
     return "That code is not right now: your phone's clock is " + describe_clock_offset(*offset) +
            ".\nSet the phone to automatic time, then type the code it shows.";
 }
+
+}  // namespace
 
 Result<Confirmation> confirm_code(const pam_totp::OtpParams& otp, const SecretBytes& key) {
     const std::string prompt =
@@ -129,8 +130,6 @@ Result<Confirmation> confirm_code(const pam_totp::OtpParams& otp, const SecretBy
                                           " tries; nothing was saved");
 }
 
-}  // namespace
-
 ExitCode run_enrollment(const Context& context) {
     const Options& options = context.options;
     // Everything that can fail without the user comes first: nobody should
@@ -147,7 +146,8 @@ ExitCode run_enrollment(const Context& context) {
     fields.otp = options.otp;
     fields.counter = 0;
     const pam_totp::SecretBytes uri = build_otpauth_uri(fields, key.span());
-    if (auto status = show_secret(context, uri, key); !status) return report(status.error());
+    if (auto status = show_secret(options.qr, options.otp, uri, key); !status)
+        return report(status.error());
 
     const auto confirmed = confirm_code(options.otp, key);
     if (!confirmed) return report(confirmed.error());

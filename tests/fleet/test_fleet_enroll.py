@@ -1,0 +1,376 @@
+"""Fleet enrolment (totp-enroll-ldap, ldap/README.md "Enrolment") against a
+private slapd built from the recipe: real unprivileged Unix users (system
+accounts whose names are the directory uids) drive the tool in a pty, the
+secret is read from the otpauth URI it prints and codes come from oathtool;
+then they log in through pam_totp_ldap.so. Re-enrolment needs the current
+code; a user cannot remove their enrolment, the admin can; every write the
+design review lists as refused is tried with ldapmodify as the user; SASL
+binds of an enrolled user fail on the recipe's server."""
+import base64
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.parse
+
+import pexpect
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "pam"))
+from pamtest import PAM_AUTH_ERR, PAM_SUCCESS, PamTestCase  # noqa: E402
+import slapd_fixture  # noqa: E402
+from slapd_fixture import ADMIN, ADMIN_PW, BASE, SERVICE, Slapd  # noqa: E402
+
+MODULE = os.environ.get("PAM_TOTP_LDAP_MODULE", "")
+TOOL = os.environ.get("TOTP_ENROLL_LDAP", "")
+TOTP_ENROLL = os.environ.get("TOTP_ENROLL", "")
+# Where totp-enroll --ldap looks (the build's TOTP_ENROLL_LDAP_PATH).
+COMPILED_PATH = os.environ.get("TOTP_ENROLL_LDAP_PATH", "")
+URI_RE = re.compile(r"otpauth://\S+")
+PASSWORD_PROMPT = r"Directory password for \S+: "
+CODE_PROMPT = r"Enter the 6-digit code the app shows: "
+NEXT_PROMPT = r"Enter the next code the app shows: "
+INSUFFICIENT = 50
+
+
+def step_now():
+    return int(time.time()) // 30
+
+
+def code_at(secret_b32, step):
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(step * 30 + 1))
+    return subprocess.run(["oathtool", "--totp", "-N", stamp, "-b", secret_b32],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+def b32(raw):
+    return base64.b32encode(raw).decode()
+
+
+def secret_of_uri(uri):
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(uri).query))
+    return query["secret"]
+
+
+def as_user(name):
+    return ["setpriv", f"--reuid={name}", f"--regid={name}", "--clear-groups"]
+
+
+@unittest.skipUnless(os.geteuid() == 0 and MODULE and TOOL and os.path.exists(slapd_fixture.SLAPD),
+                     "needs root, pam_totp_ldap.so, totp-enroll-ldap and slapd")
+class FleetEnrolment(PamTestCase):
+    # Debian's system accounts: real unprivileged users, each a directory uid.
+    NEW = ("daemon", "bin", "games")        # not enrolled: they enrol
+    ENROLLED = ("sys", "man", "mail", "news")  # enrolled by the admin with SECRETS
+    PLAIN = ("lp",)                          # not enrolled: the refused writes
+
+    @classmethod
+    def setUpClass(cls):
+        cls.slapd = Slapd()
+        cls.used = {}  # user -> the last step a bind of theirs used
+        cls.secrets = {}
+        for n, user in enumerate(cls.NEW + cls.PLAIN):
+            cls.slapd.add_user(user, user + "-pw", uid_number=31000 + n)
+        for n, user in enumerate(cls.ENROLLED):
+            raw = (user.encode() + b"-enrolled-secret-0123")[:20]
+            cls.secrets[user] = b32(raw)
+            cls.slapd.add_user(user, user + "-pw", secret=raw, uid_number=31100 + n)
+        # Under /run: the module's rules want root's directories up to "/".
+        cls.conf_dir = tempfile.mkdtemp(prefix="pam_totp_enroll.", dir="/run")
+        os.chmod(cls.conf_dir, 0o755)
+        cls.config = os.path.join(cls.conf_dir, "ldap.conf")
+        with open(cls.config, "w") as f:
+            f.write(f"# test\nuri={cls.slapd.ldaps}\nbase=ou=people,{BASE}\nca={cls.slapd.ca}\ntimeout=5\n"
+                    f"binddn={SERVICE}\nbindpw_file={cls.slapd.bindpw_file}\n")
+        os.chmod(cls.config, 0o644)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.slapd.cleanup()
+        shutil.rmtree(cls.conf_dir, ignore_errors=True)
+
+    # -- helpers -------------------------------------------------------------
+    def spawn(self, user, *args, command=None):
+        cmd = (as_user(user) if user else []) + (command or [TOOL]) + list(args)
+        child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", timeout=20, dimensions=(50, 100))
+        self.addCleanup(lambda: child.close(force=True) if child.isalive() else None)
+        return child
+
+    def finish(self, child):
+        rest = child.read()
+        child.close()
+        return rest, child.exitstatus
+
+    def next_step(self, user, at_least=None):
+        step = max(step_now() - 1, self.used.get(user, 0) + 1, at_least or 0)
+        self.assertLessEqual(step, step_now() + 2, f"{user}: no step left in the window")
+        self.used[user] = step
+        return step
+
+    def enrol(self, user, *args, current=None, command=None):
+        """Runs the enrolment in a pty as `user`; returns (secret, output, status)."""
+        child = self.spawn(user, "--ldap-config", self.config, *args, command=command)
+        child.expect(PASSWORD_PROMPT)
+        child.sendline(user + "-pw")
+        if current is not None:
+            child.expect(r"Current code from your authenticator app: ")
+            child.sendline(current)
+        child.expect(URI_RE)
+        secret = secret_of_uri(child.after.strip())
+        child.expect(CODE_PROMPT)
+        shown = child.before
+        step = step_now()
+        child.sendline(code_at(secret, step))
+        which = child.expect([NEXT_PROMPT, pexpect.EOF])
+        out = shown + child.before
+        if which == 0:
+            step = self.next_step(user, at_least=step + 1)
+            child.sendline(code_at(secret, step))
+            rest, status = self.finish(child)
+            out += rest
+        else:
+            child.close()
+            status = child.exitstatus
+            self.used[user] = max(self.used.get(user, 0), step)
+        return secret, out.replace("\r\n", "\n"), status
+
+    def login(self, user, secret, rc=PAM_SUCCESS, step=None):
+        svc = self.box.service("s", f"auth required {MODULE} uri={self.slapd.ldaps} base=ou=people,{BASE} "
+                                    f"ca={self.slapd.ca} timeout=5 binddn={SERVICE} "
+                                    f"bindpw_file={self.slapd.bindpw_file}")
+        r = self.box.auth(svc, user, user + "-pw", code_at(secret, step or self.next_step(user)))
+        self.assertAuth(r, rc)
+
+    def entry(self, dn, *attributes):
+        return slapd_fixture.read_entry(self.slapd, dn, *attributes)
+
+    def user_modify(self, user, ldif, code=None):
+        """ldapmodify bound as the user (password, + code when enrolled)."""
+        pw = user + "-pw" + (code or "")
+        return subprocess.run(["ldapmodify", "-x", "-H", self.slapd.ldapi, "-D", f"uid={user},ou=people,{BASE}",
+                               "-w", pw], input=ldif, capture_output=True, text=True)
+
+    def user_search(self, user, dn, *attributes, code=None):
+        pw = user + "-pw" + (code or "")
+        return subprocess.run(["ldapsearch", "-x", "-LLL", "-H", self.slapd.ldapi, "-D",
+                               f"uid={user},ou=people,{BASE}", "-w", pw, "-b", dn, "-s", "base", *attributes],
+                              capture_output=True, text=True)
+
+    # -- the tests ------------------------------------------------------------
+    def test_first_enrolment_then_login_and_status(self):
+        secret, out, status = self.enrol("daemon")
+        self.assertEqual(status, 0, out)
+        self.assertIn("Code accepted by the directory", out)
+        self.assertRegex(out, r"\(TOTP, SHA1, 6 digits, every 30 s\):  ([A-Z2-7]{4} ){7}[A-Z2-7]{4}")
+        user = self.entry(f"uid=daemon,ou=people,{BASE}", "objectClass", "oathTOTPToken")
+        self.assertIn("objectClass: oathTOTPUser", user)
+        self.assertIn(f"oathTOTPToken: cn=daemon,ou=tokens,{BASE}", user)
+        token = self.entry(f"cn=daemon,ou=tokens,{BASE}", "oathSecret", "oathTOTPParams", "oathTOTPLastTimeStep")
+        self.assertIn(f"oathTOTPParams: cn=totp,ou=params,{BASE}", token)
+        self.assertIn("oathTOTPLastTimeStep:", token)  # the server-side check used a code
+        self.login("daemon", secret)
+        self.login("daemon", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", rc=PAM_AUTH_ERR)
+        # --status, anonymous: enrolled, the token; no secret.
+        r = subprocess.run(as_user("daemon") + [TOOL, "--status", "--ldap-config", self.config],
+                           capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(f"daemon (uid=daemon,ou=people,{BASE}): enrolled, token cn=daemon,ou=tokens,{BASE}", r.stdout)
+        self.assertNotIn(secret, r.stdout)
+        r = subprocess.run(as_user("lp") + [TOOL, "--status", "--ldap-config", self.config],
+                           capture_output=True, text=True, timeout=20)
+        self.assertEqual((r.returncode, r.stdout), (1, f"lp (uid=lp,ou=people,{BASE}): not enrolled\n"), r.stderr)
+
+    def test_enrolment_through_totp_enroll_ldap_flag(self):
+        if not TOTP_ENROLL:
+            self.skipTest("totp-enroll not built")
+        if os.path.realpath(COMPILED_PATH) != os.path.realpath(TOOL):
+            # An install path: totp-enroll --ldap names the missing package.
+            if not os.path.exists(COMPILED_PATH):
+                r = subprocess.run([TOTP_ENROLL, "--ldap", "--status"], capture_output=True, text=True)
+                self.assertEqual(r.returncode, 3)
+                self.assertIn("libpam-totp-ldap", r.stderr)
+            self.skipTest(f"totp-enroll --ldap runs {COMPILED_PATH}, not this build's tool")
+        secret, out, status = self.enrol("bin", command=[TOTP_ENROLL, "--ldap"])
+        self.assertEqual(status, 0, out)
+        self.login("bin", secret)
+
+    def test_reenrolment_needs_the_current_code(self):
+        old = self.secrets["sys"]
+        token_dn = f"cn=sys,ou=tokens,{BASE}"
+        before = self.entry(token_dn, "oathSecret")
+        # The password alone: the tool asks for the current code; a wrong one
+        # is refused by the directory and nothing changes.
+        child = self.spawn("sys", "--ldap-config", self.config)
+        child.expect(PASSWORD_PROMPT)
+        child.sendline("sys-pw")
+        child.expect(r"Current code from your authenticator app: ")
+        child.sendline("")
+        rest, status = self.finish(child)
+        self.assertEqual(status, 1, rest)
+        self.assertIn("nothing", rest)
+        r = self.user_modify("sys", f"dn: {token_dn}\nchangetype: modify\nreplace: oathSecret\noathSecret: x\n")
+        self.assertEqual(r.returncode, 49, r.stderr)  # the password alone does not bind
+        self.assertEqual(self.entry(token_dn, "oathSecret"), before)
+        # With the current code: a new secret, checked by the directory with
+        # the next code (the bind used this step).
+        secret, out, status = self.enrol("sys", current=code_at(old, self.next_step("sys", at_least=step_now())))
+        self.assertEqual(status, 0, out)
+        self.assertNotEqual(self.entry(token_dn, "oathSecret"), before)
+        # The old secret's code of an unused step is refused (a refused bind
+        # uses no step); the new secret's logs in.
+        self.login("sys", old, rc=PAM_AUTH_ERR, step=self.used["sys"] + 1)
+        self.login("sys", secret)
+
+    def test_removal_is_the_admins(self):
+        user, token_dn = "man", f"cn=man,ou=tokens,{BASE}"
+        dn = f"uid={user},ou=people,{BASE}"
+        r = subprocess.run(as_user(user) + [TOOL, "--remove", "--ldap-config", self.config],
+                           capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("done by the directory administrator", r.stderr)
+        self.assertIn(f"totp-enroll-ldap --remove --user {user} --admin-dn", r.stderr)
+        r = subprocess.run(as_user(user) + [TOOL, "--remove", "--user", "news", "--ldap-config", self.config],
+                           capture_output=True, text=True, timeout=20)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        # Even bound with password and code, the user may delete neither the
+        # class, nor the link, nor the token.
+        code = code_at(self.secrets[user], self.next_step(user))
+        r = subprocess.run(["ldapmodify", "-c", "-x", "-H", self.slapd.ldapi, "-D", dn, "-w", f"{user}-pw{code}"],
+                           input=(f"dn: {dn}\nchangetype: modify\ndelete: objectClass\nobjectClass: oathTOTPUser\n\n"
+                                  f"dn: {dn}\nchangetype: modify\ndelete: oathTOTPToken\noathTOTPToken: {token_dn}\n\n"
+                                  f"dn: {token_dn}\nchangetype: delete\n"),
+                           capture_output=True, text=True)
+        self.assertEqual(r.stderr.count(f"Insufficient access ({INSUFFICIENT})"), 3, r.stderr)
+        self.assertIn("objectClass: oathTOTPUser", self.entry(dn, "objectClass"))
+        # The admin removes: class and link by value; the token (and its step) stay.
+        child = self.spawn(None, "--remove", "--user", user, "--admin-dn", ADMIN, "--ldap-config", self.config)
+        child.expect(r"Password for " + re.escape(ADMIN) + ": ")
+        child.sendline(ADMIN_PW)
+        out, status = self.finish(child)
+        self.assertEqual(status, 0, out)
+        self.assertIn(f"Removed the fleet enrolment of {user}", out)
+        entry = self.entry(dn, "objectClass", "oathTOTPToken")
+        self.assertNotIn("oathTOTPUser", entry)
+        self.assertNotIn("oathTOTPToken", entry)
+        self.assertIn("oathTOTPLastTimeStep", self.entry(token_dn, "oathTOTPLastTimeStep"))
+        # Then the user enrols again with the password (the kept token gets
+        # the new secret) and logs in.
+        secret, out, status = self.enrol(user)
+        self.assertEqual(status, 0, out)
+        self.login(user, secret)
+
+    def test_refused_writes(self):
+        """The design review's refused list, as ldapmodify by the user."""
+        me, other = "lp", "mail"
+        my_dn, my_token = f"uid={me},ou=people,{BASE}", f"cn={me},ou=tokens,{BASE}"
+        other_token = f"cn={other},ou=tokens,{BASE}"
+        params = f"cn=totp,ou=params,{BASE}"
+        secret_before = self.entry(other_token, "oathSecret")
+
+        def token(dn=my_token, cn=me, extra="", params_dn=params, classes=("device", "oathTOTPToken")):
+            return (f"dn: {dn}\nchangetype: add\n" + "".join(f"objectClass: {c}\n" for c in classes)
+                    + f"cn: {cn}\noathSecret: 12345678901234567890\noathTOTPParams: {params_dn}\n" + extra)
+
+        def link(value):
+            return (f"dn: {my_dn}\nchangetype: modify\nadd: objectClass\nobjectClass: oathTOTPUser\n-\n"
+                    f"add: oathTOTPToken\noathTOTPToken: {value}\n")
+
+        refused = {
+            "a token for another name": token(dn=f"cn=bob,ou=tokens,{BASE}", cn="bob"),
+            "a token outside ou=tokens": token(dn=f"cn={me},ou=people,{BASE}"),
+            "foreign params": token(params_dn=f"cn={me},ou=tokens,{BASE}"),
+            "the last step at creation": token(extra="oathTOTPLastTimeStep: 1\n"),
+            "drift at creation": token(extra="oathTOTPTimeStepDrift: 5\n"),
+            "an extra class (params with period 0)": token(
+                classes=("device", "oathTOTPToken", "oathTOTPParams"),
+                extra=f"oathOTPLength: 6\noathHMACAlgorithm: {slapd_fixture.SHA1_OID}\noathTOTPTimeStepPeriod: 0\n"),
+            "a stray attribute": token(extra="description: x\n"),
+            "a +RDN token": token(dn=f"cn={me}+serialNumber=x,ou=tokens,{BASE}", extra="serialNumber: x\n"),
+            "linking another's token": link(other_token),
+            "linking a +RDN token": link(f"cn={me}+serialNumber=x,ou=tokens,{BASE}"),
+            "the HOTP class": f"dn: {my_dn}\nchangetype: modify\nadd: objectClass\nobjectClass: oathHOTPUser\n",
+            "extensibleObject": f"dn: {my_dn}\nchangetype: modify\nadd: objectClass\nobjectClass: extensibleObject\n",
+            "replace objectClass": (f"dn: {my_dn}\nchangetype: modify\nreplace: objectClass\n"
+                                    "objectClass: inetOrgPerson\nobjectClass: posixAccount\nobjectClass: oathTOTPUser\n"),
+            "writing another's secret": f"dn: {other_token}\nchangetype: modify\nreplace: oathSecret\noathSecret: mine\n",
+            "a claim under another's token": f"dn: cn=1,{other_token}\nchangetype: add\nobjectClass: device\ncn: 1\n",
+        }
+        for what, ldif in refused.items():
+            with self.subTest(what):
+                r = self.user_modify(me, ldif)
+                self.assertEqual(r.returncode, INSUFFICIENT, f"{what}: {r.stdout}{r.stderr}")
+        self.assertEqual(self.entry(other_token, "oathSecret"), secret_before)
+        self.assertIsNone(self.entry(my_token))
+        # The legitimate token is accepted; no user reads any oathSecret, not
+        # even their own, and a claim under their own token is refused.
+        self.assertEqual(self.user_modify(me, token()).returncode, 0)
+        for dn in (my_token, other_token):
+            r = self.user_search(me, dn, "oathSecret", "oathTOTPParams")
+            self.assertNotIn("oathSecret", r.stdout, dn)
+        r = self.user_modify(me, f"dn: cn=1,{my_token}\nchangetype: add\nobjectClass: device\ncn: 1\n")
+        self.assertEqual(r.returncode, INSUFFICIENT, r.stderr)
+        r = self.user_modify(me, f"dn: {my_token}\nchangetype: delete\n")
+        self.assertEqual(r.returncode, INSUFFICIENT, r.stderr)
+        # An enrolled user with their code reads no secret and cannot write
+        # their token's step.
+        code = code_at(self.secrets[other], self.next_step(other))
+        r = self.user_search(other, other_token, "oathSecret", "oathTOTPLastTimeStep", code=code)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("oathSecret", r.stdout)
+        code = code_at(self.secrets[other], self.next_step(other))
+        r = self.user_modify(other, f"dn: {other_token}\nchangetype: modify\nreplace: oathTOTPLastTimeStep\n"
+                                    "oathTOTPLastTimeStep: 1\n", code=code)
+        self.assertEqual(r.returncode, INSUFFICIENT, r.stderr)
+        # Root over ldapi (peercred) still manages everything: not shadowed.
+        r = subprocess.run(["ldapsearch", "-Y", "EXTERNAL", "-Q", "-LLL", "-H", self.slapd.ldapi, "-b", other_token,
+                            "-s", "base", "oathSecret"], capture_output=True, text=True)
+        self.assertIn("oathSecret", r.stdout, r.stderr)
+
+    def test_sasl_binds_fail_for_an_enrolled_user(self):
+        """Review finding 3: SASL binds skip the otp overlay, so the recipe
+        leaves no authz-regexp (and no proxy authorization) that could map
+        a SASL identity to a user's entry."""
+        user = "news"
+        config = subprocess.run(["ldapsearch", "-Y", "EXTERNAL", "-Q", "-LLL", "-H", self.slapd.ldapi, "-b",
+                                 "cn=config", "-s", "base", "olcAuthzRegexp", "olcAuthzPolicy"],
+                                capture_output=True, text=True, check=True).stdout
+        self.assertNotIn("olcAuthzRegexp", config)
+        self.assertIn("olcAuthzPolicy: none", config)
+        mechanisms = subprocess.run(["ldapsearch", "-x", "-LLL", "-H", self.slapd.ldapi, "-b", "", "-s", "base",
+                                     "supportedSASLMechanisms"], capture_output=True, text=True).stdout
+        tried = []
+        env = self.slapd.client_env()
+
+        def sasl(mechanism, *extra):
+            return subprocess.run(["ldapwhoami", "-Y", mechanism, "-U", user, "-w", user + "-pw", *extra],
+                                  capture_output=True, text=True, env=env, timeout=20)
+
+        for mechanism, extra in (("SCRAM-SHA-256", ("-H", self.slapd.ldapi)),
+                                 ("PLAIN", ("-H", self.slapd.ldap, "-ZZ"))):
+            if f"supportedSASLMechanisms: {mechanism}" not in mechanisms:
+                continue
+            tried.append(mechanism)
+            r = sasl(mechanism, *extra)
+            self.assertNotEqual(r.returncode, 0, f"{mechanism} bound {user} with the password alone: {r.stdout}")
+        self.assertIn("SCRAM-SHA-256", tried, mechanisms)
+        # The control: the common mapping lets SCRAM bind with the password
+        # alone, which is what the recipe prevents.
+        mapping = (f"dn: cn=config\nchangetype: modify\nadd: olcAuthzRegexp\n"
+                   f"olcAuthzRegexp: uid=([^,]*),cn=[^,]*,cn=auth uid=$1,ou=people,{BASE}\n")
+        subprocess.run(["ldapmodify", "-Y", "EXTERNAL", "-Q", "-H", self.slapd.ldapi], input=mapping,
+                       capture_output=True, text=True, check=True)
+        try:
+            r = sasl("SCRAM-SHA-256", "-H", self.slapd.ldapi)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(f"uid={user},ou=people", r.stdout)
+        finally:
+            subprocess.run(["ldapmodify", "-Y", "EXTERNAL", "-Q", "-H", self.slapd.ldapi],
+                           input="dn: cn=config\nchangetype: modify\ndelete: olcAuthzRegexp\n",
+                           capture_output=True, text=True, check=True)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
