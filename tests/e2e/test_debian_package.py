@@ -53,6 +53,7 @@ EXPECTED = {
     # debian/libpam-totp-ldap.install gains them.
     "libpam-totp-ldap": {
         "./lib/x86_64-linux-gnu/security/pam_totp_ldap.so": "-rw-r--r--",
+        "./usr/bin/totp-enroll-ldap": "-rwxr-xr-x",
         "./usr/share/man/man8/pam_totp_ldap.8.gz": "-rw-r--r--",
         "./usr/share/doc/libpam-totp-ldap/copyright": "-rw-r--r--",
     },
