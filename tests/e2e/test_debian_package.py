@@ -54,6 +54,7 @@ EXPECTED = {
     "libpam-totp-ldap": {
         "./lib/x86_64-linux-gnu/security/pam_totp_ldap.so": "-rw-r--r--",
         "./usr/bin/totp-enroll-ldap": "-rwxr-xr-x",
+        "./usr/share/man/man1/totp-enroll-ldap.1.gz": "-rw-r--r--",
         "./usr/share/man/man8/pam_totp_ldap.8.gz": "-rw-r--r--",
         "./usr/share/doc/libpam-totp-ldap/copyright": "-rw-r--r--",
     },
