@@ -1,6 +1,7 @@
 #include "ldap_enroll_config.h"
 
 #include <cctype>
+#include <cerrno>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +27,10 @@ pam_totp::Result<LdapEnrollConfig> load_enroll_config(const std::string& path) {
     const std::string named = "config=" + path;
     const std::vector<std::string_view> args = {named};
     auto options = pam_totp::load_ldap_options(args, pam_totp::LdapOptionsFor::enrolment);
+    if (!options && options.error().code == ENOENT)
+        return pam_totp::Error{path +
+                               ": no such file (fleet mode's settings, pam_totp_ldap(8); "
+                               "--ldap-config names another file)"};
     if (!options) return options.error();
     LdapEnrollConfig config;
     config.ldap = std::move(*options);

@@ -211,6 +211,15 @@ class FleetEnrolment(PamTestCase):
         rest, status = self.finish(child)
         self.assertEqual(status, 1, rest)
         self.assertIn("nothing", rest)
+        child = self.spawn("sys", "--ldap-config", self.config)
+        child.expect(PASSWORD_PROMPT)
+        child.sendline("sys-pw")
+        child.expect(r"Current code from your authenticator app: ")
+        right = code_at(old, step_now())
+        child.sendline("%06d" % ((int(right) + 1) % 1000000))
+        rest, status = self.finish(child)
+        self.assertEqual(status, 1, rest)
+        self.assertIn("wrong password or code); nothing was changed", rest)
         r = self.user_modify("sys", f"dn: {token_dn}\nchangetype: modify\nreplace: oathSecret\noathSecret: x\n")
         self.assertEqual(r.returncode, 49, r.stderr)  # the password alone does not bind
         self.assertEqual(self.entry(token_dn, "oathSecret"), before)
@@ -335,10 +344,13 @@ class FleetEnrolment(PamTestCase):
         a SASL identity to a user's entry."""
         user = "news"
         config = subprocess.run(["ldapsearch", "-Y", "EXTERNAL", "-Q", "-LLL", "-H", self.slapd.ldapi, "-b",
-                                 "cn=config", "-s", "base", "olcAuthzRegexp", "olcAuthzPolicy"],
+                                 "cn=config", "-s", "base", "olcAuthzRegexp", "olcAuthzPolicy", "olcTLSVerifyClient"],
                                 capture_output=True, text=True, check=True).stdout
         self.assertNotIn("olcAuthzRegexp", config)
         self.assertIn("olcAuthzPolicy: none", config)
+        # No client certificates asked: an EXTERNAL identity from a
+        # certificate whose subject is a user's DN would skip the overlay.
+        self.assertNotRegex(config, r"olcTLSVerifyClient: (?!never)")
         mechanisms = subprocess.run(["ldapsearch", "-x", "-LLL", "-H", self.slapd.ldapi, "-b", "", "-s", "base",
                                      "supportedSASLMechanisms"], capture_output=True, text=True).stdout
         tried = []
