@@ -24,7 +24,8 @@ SOURCE_DIR = os.environ.get("SOURCE_DIR") or os.path.abspath(
 MAN_DIR = os.path.join(SOURCE_DIR, "man")
 OPTIONS_TOOL = os.environ.get("MODULE_OPTIONS_TOOL", "")
 TOTP_ENROLL = os.environ.get("TOTP_ENROLL", "")
-PAGES = ["pam_totp.8", "pam_totp.5", "totp-enroll.1", "pam_totp_ldap.8"]
+TOTP_ENROLL_LDAP = os.environ.get("TOTP_ENROLL_LDAP", "")
+PAGES = ["pam_totp.8", "pam_totp.5", "totp-enroll.1", "pam_totp_ldap.8", "totp-enroll-ldap.1"]
 LDAP_OPTIONS_SOURCE = os.path.join(SOURCE_DIR, "pam_totp", "core", "ldap_options.cpp")
 
 
@@ -116,8 +117,8 @@ def ldap_config_examples():
     return found
 
 
-def man_enroll_flags():
-    lines = section(read(os.path.join(MAN_DIR, "totp-enroll.1")), "OPTIONS")
+def man_enroll_flags(page="totp-enroll.1"):
+    lines = section(read(os.path.join(MAN_DIR, page)), "OPTIONS")
     flags = []
     for head in tagged_paragraph_heads(lines):
         flags += re.findall(r"(?<![\w-])--?[a-z][a-z-]*", unroff(head))
@@ -262,6 +263,29 @@ class EnrollFlags(unittest.TestCase):
         for page in PAGES:
             th = next(l for l in read(os.path.join(MAN_DIR, page)).splitlines() if l.startswith(".TH"))
             self.assertIn(f"pam_totp {version}", th, f"{page}: .TH does not name version {version}")
+
+
+class EnrollLdapFlags(unittest.TestCase):
+    """totp-enroll-ldap --help against totp-enroll-ldap(1), both ways."""
+
+    def help(self):
+        if not TOTP_ENROLL_LDAP:
+            self.skipTest("totp-enroll-ldap is not built (-DPAM_TOTP_LDAP=ON)")
+        run = subprocess.run([TOTP_ENROLL_LDAP, "--help"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        flags = help_flags(run.stdout)
+        self.assertGreater(len(flags), 6, f"could not read the flags from --help:\n{run.stdout}")
+        return flags
+
+    def test_every_help_flag_is_documented(self):
+        documented = set(man_enroll_flags("totp-enroll-ldap.1"))
+        missing = [f for f in self.help() if f not in documented]
+        self.assertEqual(missing, [], "flags in totp-enroll-ldap --help missing from totp-enroll-ldap(1) OPTIONS")
+
+    def test_every_documented_flag_is_in_help(self):
+        in_help = set(self.help())
+        extra = [f for f in man_enroll_flags("totp-enroll-ldap.1") if f not in in_help]
+        self.assertEqual(extra, [], "flags in totp-enroll-ldap(1) OPTIONS that --help does not know")
 
 
 class Readme(unittest.TestCase):
