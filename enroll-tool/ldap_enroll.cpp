@@ -55,7 +55,7 @@ ExitCode say(const std::string& text) {
     return ExitCode::ok;
 }
 
-bool same_class(std::string_view a, std::string_view b) {
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                return std::tolower(static_cast<unsigned char>(x)) ==
                       std::tolower(static_cast<unsigned char>(y));
@@ -64,7 +64,7 @@ bool same_class(std::string_view a, std::string_view b) {
 
 bool has_class(const LdapEntry& entry, std::string_view name) {
     return std::any_of(entry.object_classes.begin(), entry.object_classes.end(),
-                       [&](const std::string& c) { return same_class(c, name); });
+                       [&](const std::string& c) { return equal_ignoring_case(c, name); });
 }
 
 // An RDN value as RFC 4514 writes it.
@@ -89,7 +89,7 @@ std::string issuer_of(const std::string& suffix) {
         std::size_t comma = suffix.find(',', at);
         if (comma == std::string::npos) comma = suffix.size();
         std::string_view rdn = std::string_view(suffix).substr(at, comma - at);
-        if (rdn.size() > 3 && same_class(rdn.substr(0, 3), "dc=")) {
+        if (rdn.size() > 3 && equal_ignoring_case(rdn.substr(0, 3), "dc=")) {
             if (!out.empty()) out += '.';
             out += rdn.substr(3);
         }
@@ -179,7 +179,7 @@ SecretBytes joined(const SecretBytes& password, std::string_view code) {
 
 // A simple bind as `dn`, and the server's word that it bound that entry.
 Status bind_as(LdapConnection& connection, const Session& session, const std::string& dn,
-               std::string_view credential) {
+               std::string_view credential, bool exact = true) {
     if (auto bound = connection.bind(dn, credential, session.deadline()); !bound) {
         if (bound.error().code == LDAP_INVALID_CREDENTIALS)
             return failure(ExitCode::refused, "the directory refused the bind as " + dn);
@@ -187,8 +187,10 @@ Status bind_as(LdapConnection& connection, const Session& session, const std::st
     }
     auto who = connection.whoami(session.deadline());
     if (!who) return failure(ExitCode::system, who.error().message);
-    if (*who != "dn:" + dn)
-        return failure(ExitCode::system, "the server bound " + *who + ", not dn:" + dn);
+    // A user's DN is the one the search returned, byte for byte; the
+    // administrator's is typed, and the server answers its normalized form.
+    const bool same = exact ? *who == "dn:" + dn : equal_ignoring_case(*who, "dn:" + dn);
+    if (!same) return failure(ExitCode::system, "the server bound " + *who + ", not dn:" + dn);
     return {};
 }
 
@@ -233,7 +235,11 @@ Status confirm_on_server(const Session& session, const std::string& uri, const s
         for (int attempt = 1; attempt <= kConfirmationTries && !code; ++attempt) {
             auto typed =
                 read_line("Enter the next code the app shows: ", pam_totp::kMaxTypedLength);
-            if (!typed) return typed.error();
+            if (!typed)
+                return Error{typed.error().message +
+                                 "; the new secret is saved but not checked by the directory: "
+                                 "check it with a login",
+                             typed.error().code};
             const SecretBytes entered = pam_totp::normalize_typed_code(typed->view());
             const auto now = static_cast<std::int64_t>(std::time(nullptr));
             const auto result =
@@ -305,7 +311,7 @@ ExitCode run_enroll(Session& session) {
     const std::string expected =
         "cn=" + escape_rdn_value(session.user) + "," + session.config.tokens;
     const bool again = state->enrolled;
-    if (state->token && !same_class(*state->token, expected))
+    if (state->token && !equal_ignoring_case(*state->token, expected))
         return fail(failure(ExitCode::refused, entry->dn + " names the token " + *state->token +
                                                    ", not " + expected +
                                                    ": ask the directory administrator"));
@@ -422,7 +428,7 @@ ExitCode run_remove(Session& session, const std::string& admin_dn) {
     if (!connection) return fail(connection.error());
     auto password = ask("Password for " + admin_dn + ": ");
     if (!password) return fail(password.error());
-    if (auto bound = bind_as(*connection, session, admin_dn, password->view()); !bound)
+    if (auto bound = bind_as(*connection, session, admin_dn, password->view(), false); !bound)
         return fail(bound.error());
     password->wipe();
     auto entry = find_entry(*connection, session);
