@@ -35,8 +35,8 @@ pam_totp::Result<LdapEnrollConfig> load_enroll_config(const std::string& path) {
     LdapEnrollConfig config;
     config.ldap = std::move(*options);
     const std::string suffix = directory_suffix(config.ldap.base);
-    config.tokens = "ou=tokens," + suffix;
-    config.params = "cn=totp,ou=params," + suffix;
+    config.tokens = config.ldap.tokens.empty() ? "ou=tokens," + suffix : config.ldap.tokens;
+    config.params = config.ldap.params.empty() ? "cn=totp,ou=params," + suffix : config.ldap.params;
     return config;
 }
 

@@ -1,7 +1,7 @@
 // totp-enroll-ldap's settings: the fleet module's own file
 // (/etc/pam_totp/ldap.conf, or --ldap-config FILE) read by the module's
 // load_ldap_options under the same rules, and the two names enrolment
-// writes under, derived from base=.
+// writes under (tokens= and params=, by default derived from base=).
 #pragma once
 
 #include <string>
@@ -17,9 +17,10 @@ struct LdapEnrollConfig {
     // account: parsed like the module does, never used, the password file
     // never opened.
     pam_totp::LdapOptions ldap;
-    // Where the users' tokens are: ou=tokens,SUFFIX.
+    // Where the users' tokens are: tokens=, default ou=tokens,SUFFIX.
     std::string tokens;
-    // The one oathTOTPParams entry every token names: cn=totp,ou=params,SUFFIX.
+    // The one oathTOTPParams entry every token names: params=, default
+    // cn=totp,ou=params,SUFFIX.
     std::string params;
 };
 

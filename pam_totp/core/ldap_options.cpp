@@ -57,6 +57,8 @@ Status apply(LdapOptions& o, std::string_view arg, bool& mode_set) {
                             : name == "binddn"      ? &o.binddn
                             : name == "bindpw_file" ? &o.bindpw_file
                             : name == "ca"          ? &o.ca
+                            : name == "tokens"      ? &o.tokens
+                            : name == "params"      ? &o.params
                                                     : nullptr;
         if (!text) return Error{"unknown option " + std::string(name) + "="};
         if ((name == "bindpw_file" || name == "ca") && value[0] != '/')

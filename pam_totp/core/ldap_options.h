@@ -62,6 +62,11 @@ struct LdapOptions {
     bool optional = false;    // users without an OTP token: PAM_IGNORE
     LdapPasswordMode password_mode = LdapPasswordMode::two_prompts;
     bool debug = false;
+    // totp-enroll-ldap's (the module accepts and ignores them): where users'
+    // tokens are created (tokens=, an OU's DN) and the oathTOTPParams entry
+    // every token names (params=); empty: derived from base= by the tool.
+    std::string tokens;
+    std::string params;
     // config=PATH as given on the PAM line (empty: the default file); after
     // load_ldap_options, the file the options were read from (empty: none).
     std::string config;

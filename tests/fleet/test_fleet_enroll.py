@@ -83,8 +83,11 @@ class FleetEnrolment(PamTestCase):
         os.chmod(cls.conf_dir, 0o755)
         cls.config = os.path.join(cls.conf_dir, "ldap.conf")
         with open(cls.config, "w") as f:
+            # One file for the module and the tool (tokens= and params= are
+            # the tool's, here their defaults).
             f.write(f"# test\nuri={cls.slapd.ldaps}\nbase=ou=people,{BASE}\nca={cls.slapd.ca}\ntimeout=5\n"
-                    f"binddn={SERVICE}\nbindpw_file={cls.slapd.bindpw_file}\n")
+                    f"binddn={SERVICE}\nbindpw_file={cls.slapd.bindpw_file}\n"
+                    f"tokens=ou=tokens,{BASE}\nparams=cn=totp,ou=params,{BASE}\n")
         os.chmod(cls.config, 0o644)
 
     @classmethod
@@ -138,9 +141,7 @@ class FleetEnrolment(PamTestCase):
         return secret, out.replace("\r\n", "\n"), status
 
     def login(self, user, secret, rc=PAM_SUCCESS, step=None):
-        svc = self.box.service("s", f"auth required {MODULE} uri={self.slapd.ldaps} base=ou=people,{BASE} "
-                                    f"ca={self.slapd.ca} timeout=5 binddn={SERVICE} "
-                                    f"bindpw_file={self.slapd.bindpw_file}")
+        svc = self.box.service("s", f"auth required {MODULE} config={self.config}")
         r = self.box.auth(svc, user, user + "-pw", code_at(secret, step or self.next_step(user)))
         self.assertAuth(r, rc)
 
