@@ -8,7 +8,10 @@ cross-server replay window, printed, not asserted (a known limit,
 ldap/README.md "Replicas"). Every round must let at least one login in.
 A ppolicy lock on one provider holds on the other."""
 import base64
+import hashlib
+import hmac
 import os
+import struct
 import subprocess
 import sys
 import time
@@ -29,12 +32,25 @@ def secret_of(user):
     return (user.encode() + b"-mirror-secret-0123456789")[:20]
 
 
-def code(user, at=None):
-    when = int(time.time() if at is None else at)
-    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(when))
-    return subprocess.run(["oathtool", "--totp", "-N", stamp, "-b",
-                           base64.b32encode(secret_of(user)).decode()],
-                          check=True, capture_output=True, text=True).stdout.strip()
+def code(user):
+    """RFC 6238 (SHA-1, 6 digits, 30 s) now: what the token shows."""
+    mac = hmac.new(secret_of(user), struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    return f"{(int.from_bytes(mac[offset:offset + 4], 'big') & 0x7FFFFFFF) % 1000000:06d}"
+
+
+def users_ldif(users, first_uid_number):
+    """What slapd_fixture.Slapd.add_user adds for each, in one LDIF."""
+    out = []
+    for n, user in enumerate(users):
+        out.append(f"dn: {token(user)}\nobjectClass: device\nobjectClass: oathTOTPToken\ncn: {user}\n"
+                   f"oathSecret:: {base64.b64encode(secret_of(user)).decode()}\n"
+                   f"oathTOTPParams: cn=totp,ou=params,{BASE}\n")
+        out.append(f"dn: uid={user},ou=people,{BASE}\nobjectClass: inetOrgPerson\nobjectClass: posixAccount\n"
+                   f"objectClass: oathTOTPUser\nuid: {user}\ncn: {user}\nsn: {user}\n"
+                   f"uidNumber: {first_uid_number + n}\ngidNumber: {first_uid_number + n}\n"
+                   f"homeDirectory: /home/{user}\nuserPassword: {user}-pw\noathTOTPToken: {token(user)}\n")
+    return "\n".join(out)
 
 
 def token(user):
@@ -70,9 +86,7 @@ class Mirror(PamTestCase):
         t0 = time.monotonic()
         cls.pair = MirrorPair()
         try:
-            a = cls.pair.a
-            for n, user in enumerate(cls.SEQUENTIAL + cls.RACERS):
-                a.add_user(user, user + "-pw", secret=secret_of(user), uid_number=32000 + n)
+            cls.pair.a.add(users_ldif(cls.SEQUENTIAL + cls.RACERS, 32000))
             last = f"uid={cls.RACERS[-1]},ou=people,{BASE}"
             if not cls.pair.wait_replicated(last, timeout=REPLICATION_WAIT):
                 raise AssertionError("the users did not reach the second provider")
