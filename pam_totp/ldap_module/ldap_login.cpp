@@ -1,16 +1,21 @@
 #include "ldap_module/ldap_login.h"
 
-#include <openssl/crypto.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
+#include <optional>
+#include <span>
 
 #include "core/code_input.h"
 #include "core/file_io.h"
 #include "core/messages.h"
 #include "core/verifier.h"
+#include "ldap_module/bounded_child.h"
 #include "ldap_module/ldap_client.h"
 
 namespace pam_totp {
@@ -44,34 +49,43 @@ Result<std::optional<std::string>> token_of(const LdapEntry& entry) {
     return std::optional<std::string>(entry.totp_tokens.front());
 }
 
-Result<std::string> search_password(const LdapOptions& options) {
+// The service account's password, read by the parent (root) before the
+// fork: the child, which drops root, could not.
+Result<SecretBytes> search_password(const LdapOptions& options) {
     auto bytes = read_checked_file(
         options.bindpw_file,
         {.owner = 0, .allow_root = true, .forbidden_mode = 0077, .max_size = kMaxBindPasswordFile});
     if (!bytes) return bytes.error();
     if (!*bytes) return Error{options.bindpw_file + ": no such file"};
-    std::string password((*bytes)->view());
-    while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
-        password.pop_back();
+    SecretBytes password = std::move(**bytes);
+    std::size_t size = password.size();
+    while (size > 0 && (password.data()[size - 1] == '\n' || password.data()[size - 1] == '\r'))
+        --size;
+    password.truncate(size);
     return password;
 }
 
-// The service account's connection to the first server that answers
-// (connection failures move on to the next uri=); everything after, the
-// user's bind included, goes to that one server.
-Result<LdapConnection> service_connection(const LdapOptions& options, const std::string& password,
-                                          Deadline deadline) {
+// The service account's connection to the first of `uris` that answers
+// (connection failures move on to the next, told to the parent as they
+// happen); everything after, the user's bind included, goes to that one
+// server.
+Result<LdapConnection> service_connection(const LdapOptions& options,
+                                          std::span<const std::string> uris,
+                                          std::string_view password, Deadline deadline,
+                                          ChildChannel& channel) {
     std::string errors;
-    for (const std::string& uri : options.uris) {
+    for (const std::string& uri : uris) {
+        channel.doing(uri);
         auto connection = LdapConnection::open(options, uri, deadline);
+        Error error = connection ? Error{} : connection.error();
         if (connection) {
             auto bound = connection->bind(options.binddn, password, deadline);
             if (bound) return connection;
             if (bound.error().code != kLdapUnavailable) return bound.error();
-            errors += (errors.empty() ? "" : "; ") + bound.error().message;
-            continue;
+            error = bound.error();
         }
-        errors += (errors.empty() ? "" : "; ") + connection.error().message;
+        channel.failed(error.message);
+        errors += (errors.empty() ? "" : "; ") + error.message;
     }
     return Error{errors.empty() ? "no server" : errors, kLdapUnavailable};
 }
@@ -142,7 +156,6 @@ int refuse_wrong(const PamHandle& pam, const std::string& log) {
     return PAM_AUTH_ERR;
 }
 
-
 // After the user's bind: the server says it bound the user's entry, the
 // overlay's step moved on past the one read before the bind, and the
 // service account's claim of that step is the first (claims are entries
@@ -175,6 +188,118 @@ bool is_users_entry(const LdapEntry& entry, const std::string& user, const std::
            entry.dn.ends_with("," + base);
 }
 
+// Every error of the child is a reply with a nonzero code (0 is success).
+ChildReply error_reply(const Error& error, std::optional<int> code = std::nullopt) {
+    int c = code.value_or(error.code);
+    if (c == 0) c = kLdapUnavailable;
+    return {c, {error.message}};
+}
+
+// ca= must be readable by the child, which is no longer root.
+Status check_ca_readable(const LdapOptions& options, const std::string& uri) {
+    if (uri.starts_with("ldapi://") || ::access(options.ca.c_str(), R_OK) == 0) return {};
+    return Error{"ca=" + options.ca + ": " + std::strerror(errno) + " for uid " +
+                     std::to_string(::geteuid()) +
+                     ", which the LDAP process runs as (a CA certificate holds no secret: make "
+                     "it readable by all)",
+                 kLdapUnavailable};
+}
+
+// What the lookup before the prompts found; the child's reply fields:
+// "unknown" URI | "none" URI DN | "token" URI DN TOKEN.
+struct Lookup {
+    enum class Found { unknown_user, no_token, token } found = Found::unknown_user;
+    std::string uri;  // the server that answered: the user's bind goes there only
+    std::string dn;
+    std::string token;
+};
+
+// In the child, before the prompts: the service account finds the user's
+// entry and its token.
+ChildReply look_up(const LdapOptions& options, const std::string& user, const std::string& filter,
+                   SecretBytes& password, Deadline deadline, ChildChannel& channel) {
+    for (const std::string& uri : options.uris)
+        if (auto ca = check_ca_readable(options, uri); !ca) return error_reply(ca.error());
+    auto service = service_connection(options, options.uris, password.view(), deadline, channel);
+    password.wipe();
+    if (!service)
+        return error_reply(
+            {"no directory server for user " + user + ": " + service.error().message});
+    auto found = service->find_user(options.base, filter, deadline);
+    if (!found) return error_reply({"cannot look up user " + user + ": " + found.error().message});
+    std::optional<LdapEntry> entry = std::move(*found);
+    if (entry && !is_users_entry(*entry, user, options.base)) entry.reset();
+    if (!entry) return {0, {"unknown", service->uri()}};
+    auto token = token_of(*entry);
+    if (!token) return error_reply({"user " + user + ": " + token.error().message});
+    if (!*token) return {0, {"none", service->uri(), entry->dn}};
+    return {0, {"token", service->uri(), entry->dn, **token}};
+}
+
+// The parent's reading of look_up's reply: exactly one of its shapes.
+Result<Lookup> parse_lookup(const ChildReply& reply, const LdapOptions& options) {
+    if (reply.code != 0) {
+        if (reply.fields.size() != 1) return Error{"the LDAP process sent a malformed error"};
+        return Error{reply.fields.front()};
+    }
+    const std::vector<std::string>& f = reply.fields;
+    Lookup lookup;
+    if (f.size() == 2 && f[0] == "unknown")
+        lookup.found = Lookup::Found::unknown_user;
+    else if (f.size() == 3 && f[0] == "none" && !f[2].empty())
+        lookup.found = Lookup::Found::no_token;
+    else if (f.size() == 4 && f[0] == "token" && !f[2].empty() && !f[3].empty())
+        lookup.found = Lookup::Found::token;
+    else
+        return Error{"the LDAP process sent a malformed answer"};
+    if (std::find(options.uris.begin(), options.uris.end(), f[1]) == options.uris.end())
+        return Error{"the LDAP process named a server that uri= does not"};
+    lookup.uri = f[1];
+    if (f.size() > 2) lookup.dn = f[2];
+    if (f.size() > 3) lookup.token = f[3];
+    return lookup;
+}
+
+// In the child, after the prompts: on the lookup's server, the step before,
+// the user's bind, then the guard. Only the user's bind may answer
+// invalidCredentials and only the guard compareFalse: every other failure
+// is the directory's (PAM_AUTHINFO_UNAVAIL), the service account's too.
+ChildReply verify(const LdapOptions& options, const Lookup& lookup, SecretBytes& password,
+                  SecretBytes& both, Deadline deadline, ChildChannel& channel) {
+    if (auto ca = check_ca_readable(options, lookup.uri); !ca) return error_reply(ca.error());
+    auto service =
+        service_connection(options, std::span(&lookup.uri, 1), password.view(), deadline, channel);
+    password.wipe();
+    if (!service) return error_reply(service.error(), kLdapUnavailable);
+    auto before = last_step(*service, lookup.token, deadline);
+    if (!before) return error_reply(before.error(), kLdapUnavailable);
+    auto connection = LdapConnection::open(options, lookup.uri, deadline);
+    if (!connection) return error_reply(connection.error(), kLdapUnavailable);
+    // A time-out from here on is final: the code may be used up there.
+    Status bound = connection->bind(lookup.dn, both.view(), deadline);
+    both.wipe();
+    if (!bound)
+        return error_reply(bound.error(), bound.error().code == LDAP_INVALID_CREDENTIALS
+                                              ? LDAP_INVALID_CREDENTIALS
+                                              : kLdapUnavailable);
+    Status verdict =
+        check_and_claim(*connection, *service, lookup.dn, lookup.token, *before, deadline);
+    if (verdict) return {0, {}};
+    return error_reply(verdict.error(), verdict.error().code == LDAP_COMPARE_FALSE
+                                            ? LDAP_COMPARE_FALSE
+                                            : kLdapUnavailable);
+}
+
+// What reaches syslog from the child (server-chosen DNs among it): no
+// control characters that could forge a line, and not without end.
+std::string printable(std::string text) {
+    constexpr std::size_t kMaxLogLine = 2000;
+    if (text.size() > kMaxLogLine) text = text.substr(0, kMaxLogLine) + "...";
+    for (char& c : text)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    return text;
+}
+
 }  // namespace
 
 int authenticate_ldap(const PamHandle& pam, const LdapOptions& options) {
@@ -183,48 +308,32 @@ int authenticate_ldap(const PamHandle& pam, const LdapOptions& options) {
         pam.log(LOG_ERR, user.error().message);
         return user.error().code == PAM_CONV_ERR ? PAM_CONV_ERR : PAM_USER_UNKNOWN;
     }
-    const auto timeout = std::chrono::seconds(options.timeout_seconds);
-    Deadline deadline = std::chrono::steady_clock::now() + timeout;
     auto filter = expand_ldap_filter(options.filter, *user);
     if (!filter) {
-        pam.log(LOG_ERR, "filter= for user " + *user + ": " + filter.error().message);
+        pam.log(LOG_ERR, printable("filter= for user " + *user + ": " + filter.error().message));
         return PAM_AUTHINFO_UNAVAIL;
     }
-    auto password = search_password(options);
-    if (!password) {
-        pam.log(LOG_ERR, "bindpw_file=: " + password.error().message);
+    // timeout= bounds each phase of the directory work, before the prompts
+    // and after them (the user's typing is neither): one deadline each,
+    // which the child's libldap limits and the parent's kill share.
+    const auto timeout = std::chrono::seconds(options.timeout_seconds);
+    const Deadline lookup_deadline = std::chrono::steady_clock::now() + timeout;
+    auto lookup = [&]() -> Result<Lookup> {
+        auto password = search_password(options);
+        if (!password) return Error{"bindpw_file=: " + password.error().message};
+        auto reply = run_bounded_child(lookup_deadline, [&](ChildChannel& channel) {
+            return look_up(options, *user, *filter, *password, lookup_deadline, channel);
+        });
+        if (!reply) return Error{"user " + *user + ": " + reply.error().message};
+        return parse_lookup(*reply, options);
+    }();
+    if (!lookup) {
+        pam.log(LOG_ERR, printable(lookup.error().message));
         return PAM_AUTHINFO_UNAVAIL;
     }
-    auto service = service_connection(options, *password, deadline);
-    OPENSSL_cleanse(password->data(), password->size());
-    if (!service) {
-        pam.log(LOG_ERR, "no directory server for user " + *user + ": " + service.error().message);
-        return PAM_AUTHINFO_UNAVAIL;
-    }
-    auto found = service->find_user(options.base, *filter, deadline);
-    if (!found) {
-        pam.log(LOG_ERR, "cannot look up user " + *user + ": " + found.error().message);
-        return PAM_AUTHINFO_UNAVAIL;
-    }
-    std::optional<LdapEntry> entry = std::move(*found);
-    if (entry && !is_users_entry(*entry, *user, options.base)) entry.reset();
-    auto token = entry ? token_of(*entry) : Result<std::optional<std::string>>(std::nullopt);
-    if (!token) {
-        pam.log(LOG_ERR, "user " + *user + ": " + token.error().message);
-        return PAM_AUTHINFO_UNAVAIL;
-    }
-    if (entry && !*token && options.optional) {
+    if (lookup->found == Lookup::Found::no_token && options.optional) {
         if (options.debug) pam.log(LOG_DEBUG, "user " + *user + " has no OTP token: ignored");
         return PAM_IGNORE;
-    }
-    std::uint64_t before = 0;
-    if (entry && *token) {
-        auto step = last_step(*service, **token, deadline);
-        if (!step) {
-            pam.log(LOG_ERR, "user " + *user + ": " + step.error().message);
-            return PAM_AUTHINFO_UNAVAIL;
-        }
-        before = *step;
     }
 
     // Everyone else is asked, with or without a token, so the prompts
@@ -234,39 +343,48 @@ int authenticate_ldap(const PamHandle& pam, const LdapOptions& options) {
         pam.log(LOG_NOTICE, "no password and code from user " + *user);
         return typed.error().code == PAM_CONV_ERR ? PAM_CONV_ERR : PAM_AUTH_ERR;
     }
-    if (!entry) return refuse_wrong(pam, "refused an unknown user");
+    if (lookup->found == Lookup::Found::unknown_user)
+        return refuse_wrong(pam, "refused an unknown user");
     // Without a token the overlay would take the password alone: never bind.
-    if (!*token)
-        return refuse_wrong(pam, "refused user " + *user + ": no OTP token in " + entry->dn);
+    if (lookup->found == Lookup::Found::no_token)
+        return refuse_wrong(pam,
+                            printable("refused user " + *user + ": no OTP token in " + lookup->dn));
     if (!plausible(*typed, options))
         return refuse_wrong(pam, "refused user " + *user + ": no password or no code");
 
-    // The user's bind, on the service account's server only: a timeout
-    // after the code was sent is final (the code may be used up there).
-    deadline = std::chrono::steady_clock::now() + timeout;
-    Status verdict = [&]() -> Status {
-        auto connection = LdapConnection::open(options, service->uri(), deadline);
-        if (!connection) return connection.error();
-        const SecretBytes both = credential(*typed);
-        if (auto bound = connection->bind(entry->dn, both.view(), deadline); !bound) return bound;
-        return check_and_claim(*connection, *service, entry->dn, **token, before, deadline);
-    }();
-    if (verdict) {
+    // The user's bind, on the lookup's server only.
+    auto password = search_password(options);
+    if (!password) {
+        pam.log(LOG_ERR, "bindpw_file=: " + password.error().message);
+        return PAM_AUTHINFO_UNAVAIL;
+    }
+    SecretBytes both = credential(*typed);
+    const Deadline verify_deadline = std::chrono::steady_clock::now() + timeout;
+    auto verdict = run_bounded_child(verify_deadline, [&](ChildChannel& channel) {
+        typed->password.wipe();
+        typed->code.wipe();
+        return verify(options, *lookup, *password, both, verify_deadline, channel);
+    });
+    both.wipe();
+    password->wipe();
+    const std::string why = !verdict                      ? verdict.error().message
+                            : verdict->fields.size() == 1 ? verdict->fields.front()
+                                                          : "malformed answer";
+    if (verdict && verdict->code == 0 && verdict->fields.empty()) {
         pam.log(LOG_INFO, "accepted password and code for user " + *user);
         return PAM_SUCCESS;
     }
-    switch (verdict.error().code) {
+    switch (verdict ? verdict->code : kLdapUnavailable) {
         case LDAP_INVALID_CREDENTIALS:
             // The server does not say which part was wrong, or that ppolicy
             // locked the account: one message for all.
             return refuse_wrong(pam, "wrong password or code for user " + *user);
         case LDAP_COMPARE_FALSE:
             pam.tell_error(kReplayMessage);
-            pam.log(LOG_WARNING,
-                    "replayed code for user " + *user + ": " + verdict.error().message);
+            pam.log(LOG_WARNING, printable("replayed code for user " + *user + ": " + why));
             return PAM_AUTH_ERR;
         default:
-            pam.log(LOG_ERR, "user " + *user + ": " + verdict.error().message);
+            pam.log(LOG_ERR, printable("user " + *user + ": " + why));
             return PAM_AUTHINFO_UNAVAIL;
     }
 }

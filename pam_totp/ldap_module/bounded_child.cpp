@@ -1,0 +1,337 @@
+// Design: every LDAP call of a login is bounded by running it in a child.
+//
+// - The module forks (no exec) a child for each phase of a login: before
+//   the prompts (connect, bind as the service account, search) and after
+//   them (connect, read the step, the user's bind, WhoAmI, the claim). The
+//   parent keeps the PAM conversation; the child never prompts, never calls
+//   libpam, never returns into its caller: it writes its reply and _exits.
+// - One deadline per phase, computed once by the parent from timeout= (the
+//   whole attempt's budget) and shared: the child's libldap limits end at it
+//   (steady_clock is system-wide), the parent kills (SIGKILL) at it plus
+//   kChildGrace, whatever the child is stuck in (TLS handshake, DNS).
+// - Child to parent: length-prefixed frames (child_messages.h), decoded
+//   with every length checked; no secret crosses the pipe: the child has
+//   the password and code by fork's copy, and wipes them after use.
+// - The child has no more privileges than it needs: as root it drops to
+//   kChildUid/kChildGid (no groups, not dumpable, no new privileges); libldap
+//   then reads no ldaprc or LDAP* variable (LDAPNOINIT); a child that cannot
+//   drop refuses to work.
+// - Callers with threads and signal handlers (sshd, sudo, gdm): all signals
+//   are blocked across fork, so no caller handler runs in the child before it
+//   resets them to SIG_DFL; SIGCHLD stays blocked in the calling thread until
+//   the child is reaped (as system() does), and the child is waited for and
+//   killed through a pidfd (its pid alone, if the kernel has none), never
+//   wait(): a caller's handler cannot take our child's status, nor we one of
+//   the caller's. Killed and reaped on every path (RAII), so no zombie.
+// - fork in a multithreaded caller: the child uses malloc (glibc makes it
+//   usable after fork) and libldap, whose state is fresh: the parent never
+//   calls libldap, so the child initialises it and opens its own handles. A
+//   lock another thread held at fork time can only hang the child, which the
+//   deadline ends: PAM_AUTHINFO_UNAVAIL, never a success.
+#include "ldap_module/bounded_child.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <optional>
+
+#include "core/unique_fd.h"
+#include "ldap_module/child_messages.h"
+
+extern char** environ;
+
+namespace pam_totp {
+namespace {
+
+// --- the child ---------------------------------------------------------------
+
+void write_all(int fd, std::string_view bytes) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) ::_exit(3);  // the parent is gone
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+void send(int fd, const ChildMessage& message) {
+    auto frame = encode_child_message(message);
+    if (!frame) {
+        // Too large for the parent to accept: say so instead.
+        ChildMessage error{ChildMessageKind::reply,
+                           kChildFailed,
+                           {"the LDAP answer is too large: " + frame.error().message}};
+        frame = encode_child_message(error);
+        if (!frame) ::_exit(3);
+    }
+    write_all(fd, *frame);
+}
+
+// Signals the caller may have handlers for: theirs must not run here.
+// Faults (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT) keep
+// what they had, which only a crash of this child would invoke (and which
+// the sanitizers use).
+bool is_fault(int sig) {
+    return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP ||
+           sig == SIGSYS || sig == SIGABRT;
+}
+
+void reset_signals() {
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    for (int sig = 1; sig < NSIG; ++sig) {
+        if (sig == SIGKILL || sig == SIGSTOP || is_fault(sig)) continue;
+        ::sigaction(sig, &dfl, nullptr);  // fails, harmlessly, for glibc's reserved ones
+    }
+    // A write to a server or a parent that went away is an error, not death.
+    struct sigaction ignore = dfl;
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGPIPE, &ignore, nullptr);
+}
+
+// libldap reads ~/.ldaprc, $LDAPRC, $LDAPCONF and LDAP* variables whenever
+// the real and effective uids are equal, which they become here: only
+// LDAPNOINIT=1 stops it (the module sets every option on its handles).
+void clean_environment() {
+    static std::vector<char*> kept;  // the child's own, until _exit
+    static char noinit[] = "LDAPNOINIT=1";
+    for (char** e = environ; e && *e; ++e)
+        if (std::strncmp(*e, "LDAP", 4) != 0) kept.push_back(*e);
+    kept.push_back(noinit);
+    kept.push_back(nullptr);
+    environ = kept.data();
+}
+
+Status drop_privileges() {
+    if (::geteuid() != 0) return {};  // nothing to give up (the module needs root anyway)
+    if (::setgroups(0, nullptr) != 0 || ::setresgid(kChildGid, kChildGid, kChildGid) != 0 ||
+        ::setresuid(kChildUid, kChildUid, kChildUid) != 0)
+        return Error{std::string("cannot drop to uid ") + std::to_string(kChildUid) + ": " +
+                     std::strerror(errno)};
+    if (::setuid(0) == 0 || ::geteuid() != kChildUid || ::getegid() != kChildGid)
+        return Error{"the LDAP process kept root's privileges"};
+    // Not traceable by other processes of that uid (it holds the password).
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    return {};
+}
+
+[[noreturn]] void child_main(int fd, pid_t parent, Deadline deadline,
+                             const std::function<ChildReply(ChildChannel&)>& work) noexcept {
+    // Every signal is blocked (the parent did, before fork).
+    reset_signals();
+    // Dies with the parent (sshd's LoginGraceTime alarm, a kill): no orphan.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (::getppid() != parent) ::_exit(3);
+    // And, should the parent be unable to kill it, by itself soon after.
+    const auto left = std::chrono::ceil<std::chrono::seconds>(deadline - Deadline::clock::now());
+    ::alarm(static_cast<unsigned>(std::max<long long>(left.count(), 0)) + 2);
+    sigset_t none;
+    sigemptyset(&none);
+    ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
+
+    ChildChannel channel(fd);
+    try {
+        clean_environment();
+        if (auto dropped = drop_privileges(); !dropped) {
+            channel.reply({kChildFailed, {dropped.error().message}});
+        } else {
+            channel.reply(work(channel));
+        }
+    } catch (const std::exception& e) {
+        channel.reply({kChildFailed, {std::string("internal error: ") + e.what()}});
+    } catch (...) {
+        channel.reply({kChildFailed, {"internal error"}});
+    }
+    ::_exit(0);
+}
+
+// --- the parent --------------------------------------------------------------
+
+// The calling thread's signal mask, restored when this goes.
+class SignalMask {
+  public:
+    SignalMask() { ::pthread_sigmask(SIG_SETMASK, nullptr, &saved_); }
+    SignalMask(const SignalMask&) = delete;
+    SignalMask& operator=(const SignalMask&) = delete;
+    ~SignalMask() { ::pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
+    void block_all() const {
+        sigset_t all;
+        sigfillset(&all);
+        ::pthread_sigmask(SIG_SETMASK, &all, nullptr);
+    }
+    // The caller's mask plus SIGCHLD.
+    void block_sigchld_only() const {
+        sigset_t mask = saved_;
+        sigaddset(&mask, SIGCHLD);
+        ::pthread_sigmask(SIG_SETMASK, &mask, nullptr);
+    }
+
+  private:
+    sigset_t saved_;
+};
+
+// Our child: killed and reaped once, when asked or when this goes.
+class Child {
+  public:
+    // The pidfd through the system call: glibc 2.36's <sys/pidfd.h> has no
+    // extern "C", and a kernel without pidfds (before 5.3) leaves the pid.
+    explicit Child(pid_t pid)
+        : pid_(pid), pidfd_(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))) {}
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+    ~Child() { kill_and_reap(); }
+
+    // SIGKILL (harmless if it has exited: it stays ours until reaped), then
+    // its status. Returns the status, or nullopt if someone else reaped it.
+    std::optional<int> kill_and_reap() {
+        if (reaped_) return status_;
+        reaped_ = true;
+        if (pidfd_)
+            ::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
+        else
+            ::kill(pid_, SIGKILL);
+        siginfo_t info{};
+        for (;;) {
+            const int rc = pidfd_
+                               ? ::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED)
+                               : ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED);
+            if (rc == 0) break;
+            if (errno == EINTR) continue;
+            return status_;  // ECHILD: SIGCHLD ignored by the caller, or reaped elsewhere
+        }
+        status_ = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+        return status_;
+    }
+
+  private:
+    pid_t pid_;
+    UniqueFd pidfd_;
+    bool reaped_ = false;
+    std::optional<int> status_;
+};
+
+std::string seconds_text(std::chrono::steady_clock::duration d) {
+    const long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+    return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + " s";
+}
+
+// What the child said before it failed, for the log line.
+struct Progress {
+    std::vector<std::string> failures;
+    std::string doing;
+
+    std::string describe(const std::string& failure) const {
+        std::string out;
+        for (const std::string& f : failures) out += f + "; ";
+        if (!doing.empty()) out += doing + ": ";
+        return out + failure;
+    }
+};
+
+}  // namespace
+
+void ChildChannel::doing(std::string_view what) {
+    send(fd_, {ChildMessageKind::doing, 0, {std::string(what)}});
+}
+
+void ChildChannel::failed(std::string_view why) {
+    send(fd_, {ChildMessageKind::failed, 0, {std::string(why)}});
+}
+
+void ChildChannel::reply(const ChildReply& reply) {
+    send(fd_, {ChildMessageKind::reply, reply.code, reply.fields});
+}
+
+Result<ChildReply> run_bounded_child(Deadline deadline,
+                                     const std::function<ChildReply(ChildChannel&)>& work) {
+    const auto started = Deadline::clock::now();
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        return Error{std::string("cannot start the LDAP process: pipe: ") + std::strerror(errno),
+                     kChildFailed};
+    UniqueFd from_child(fds[0]);
+    UniqueFd to_parent(fds[1]);
+
+    const SignalMask mask;  // restored last, after the child is reaped
+    mask.block_all();
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        from_child.release();  // not closed by a destructor: the child never returns
+        ::close(fds[0]);
+        child_main(fds[1], parent, deadline, work);
+    }
+    if (pid < 0) {
+        const int error = errno;
+        return Error{std::string("cannot start the LDAP process: fork: ") + std::strerror(error),
+                     kChildFailed};
+    }
+    Child child(pid);
+    mask.block_sigchld_only();
+    to_parent.reset();  // EOF once the child is gone
+
+    ChildMessageDecoder decoder;
+    Progress progress;
+    const Deadline kill_at = deadline + kChildGrace;
+    auto failed = [&](const std::string& why) -> Error {
+        child.kill_and_reap();
+        return Error{progress.describe(why), kChildFailed};
+    };
+    for (;;) {
+        // Whole messages first: a reply ends the wait.
+        for (;;) {
+            auto message = decoder.next();
+            if (!message) return failed(message.error().message);
+            if (!*message) break;
+            ChildMessage& m = **message;
+            if (m.kind == ChildMessageKind::reply) {
+                child.kill_and_reap();
+                return ChildReply{m.code, std::move(m.fields)};
+            }
+            if (m.fields.size() != 1) return failed("the LDAP process sent a malformed note");
+            if (m.kind == ChildMessageKind::doing)
+                progress.doing = std::move(m.fields.front());
+            else if (progress.failures.size() < kMaxChildFields)
+                progress.failures.push_back(std::move(m.fields.front()));
+        }
+        const auto now = Deadline::clock::now();
+        if (now >= kill_at)
+            return failed("no answer within " + seconds_text(now - started) +
+                          " (timeout=): the LDAP process was stopped");
+        const auto wait = std::chrono::ceil<std::chrono::milliseconds>(kill_at - now);
+        pollfd p{from_child.get(), POLLIN, 0};
+        const int ready = ::poll(&p, 1, static_cast<int>(std::min<long long>(wait.count(), 60000)));
+        if (ready < 0 && errno != EINTR)
+            return failed(std::string("poll: ") + std::strerror(errno));
+        if (ready <= 0) continue;
+        char buffer[4096];
+        const ssize_t n = ::read(from_child.get(), buffer, sizeof buffer);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        if (n < 0) return failed(std::string("read: ") + std::strerror(errno));
+        if (n == 0) {
+            const auto status = child.kill_and_reap();
+            std::string how = "the LDAP process ended without an answer";
+            if (status && *status > 128)
+                how += " (signal " + std::to_string(*status - 128) + ")";
+            else if (status)
+                how += " (exit status " + std::to_string(*status) + ")";
+            return failed(how);
+        }
+        if (auto fed = decoder.feed(std::string_view(buffer, static_cast<std::size_t>(n))); !fed)
+            return failed(fed.error().message);
+    }
+}
+
+}  // namespace pam_totp

@@ -1,0 +1,247 @@
+// pam_totp_ldap.so's LDAP child: the frames it sends (every length checked
+// by the parent) and the process itself (killed at the deadline, reaped on
+// every path, no caller handler run in it, fewer privileges, no LDAP*
+// variables). Each test case runs as a process of its own (ctest), so a
+// waitpid(-1) here sees only the children of the case.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "ldap_module/bounded_child.h"
+#include "ldap_module/child_messages.h"
+
+using namespace pam_totp;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string frame_of(const ChildMessage& m) {
+    auto frame = encode_child_message(m);
+    REQUIRE(frame.ok());
+    return *frame;
+}
+
+std::string decode_error(std::string_view bytes) {
+    ChildMessageDecoder decoder;
+    REQUIRE(decoder.feed(bytes).ok());
+    auto m = decoder.next();
+    REQUIRE_FALSE(m.ok());
+    return m.error().message;
+}
+
+std::string u32(std::uint32_t v) {
+    return {static_cast<char>(v & 0xff), static_cast<char>((v >> 8) & 0xff),
+            static_cast<char>((v >> 16) & 0xff), static_cast<char>(v >> 24)};
+}
+
+bool no_children_left() {
+    return ::waitpid(-1, nullptr, WNOHANG) == -1 && errno == ECHILD;
+}
+
+Deadline in(std::chrono::milliseconds ms) {
+    return std::chrono::steady_clock::now() + ms;
+}
+
+}  // namespace
+
+TEST_CASE("LDAP child frames: round trip, a byte at a time", "[ldap_child]") {
+    const ChildMessage sent{
+        ChildMessageKind::reply, -49, {"", "dn:uid=a,dc=x", std::string(1000, 'z')}};
+    const std::string bytes =
+        frame_of(sent) + frame_of({ChildMessageKind::doing, 0, {"ldaps://a/"}});
+    ChildMessageDecoder decoder;
+    std::vector<ChildMessage> got;
+    for (char c : bytes) {
+        REQUIRE(decoder.feed(std::string_view(&c, 1)).ok());
+        auto m = decoder.next();
+        REQUIRE(m.ok());
+        if (*m) got.push_back(std::move(**m));
+    }
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].kind == ChildMessageKind::reply);
+    CHECK(got[0].code == -49);
+    CHECK(got[0].fields == sent.fields);
+    CHECK(got[1].kind == ChildMessageKind::doing);
+    CHECK(got[1].fields == std::vector<std::string>{"ldaps://a/"});
+    CHECK(decoder.pending() == 0);
+}
+
+TEST_CASE("LDAP child frames: malformed or oversized input is refused", "[ldap_child]") {
+    const std::string head = std::string(1, '\3') + u32(0);
+    CHECK(decode_error(u32(kMaxChildFrame + 1)) ==
+          "the LDAP process sent a frame of a wrong length");
+    CHECK(decode_error(u32(2) + "ab") == "the LDAP process sent a frame of a wrong length");
+    CHECK(decode_error(u32(6) + std::string(1, '\7') + u32(0) + '\0') ==
+          "the LDAP process sent a frame of an unknown kind");
+    CHECK(decode_error(u32(6) + head + '\x09') == "the LDAP process sent too many fields");
+    CHECK(decode_error(u32(8) + head + '\1' + "ab") == "the LDAP process sent a truncated field");
+    CHECK(decode_error(u32(14) + head + '\1' + u32(5) + "abcd") ==
+          "the LDAP process sent a field longer than its frame");
+    CHECK(decode_error(u32(7) + head + '\0' + "x") ==
+          "the LDAP process sent bytes after the last field");
+    // A field length near 2^32 is no overflow.
+    CHECK(decode_error(u32(14) + head + '\1' + u32(0xffffffffu) + "abcd") ==
+          "the LDAP process sent a field longer than its frame");
+
+    // After an error the decoder takes nothing more.
+    ChildMessageDecoder broken;
+    REQUIRE(broken.feed(u32(0xffffffffu)).ok());
+    CHECK_FALSE(broken.next().ok());
+    CHECK_FALSE(broken.feed(frame_of({ChildMessageKind::reply, 0, {}})).ok());
+
+    // Everything one child may send is bounded.
+    ChildMessageDecoder flood;
+    const std::string note = frame_of({ChildMessageKind::doing, 0, {std::string(30000, 'x')}});
+    std::size_t fed = 0;
+    while (flood.feed(note).ok()) {
+        fed += note.size();
+        REQUIRE(fed <= kMaxChildBytes);
+        while (auto m = flood.next()) {
+            REQUIRE(m.ok());
+            if (!*m) break;
+        }
+    }
+    CHECK(fed + note.size() > kMaxChildBytes);
+
+    // The encoder refuses what the decoder would.
+    CHECK_FALSE(
+        encode_child_message({ChildMessageKind::reply, 0, {std::string(kMaxChildFrame, 'x')}})
+            .ok());
+    CHECK_FALSE(
+        encode_child_message({ChildMessageKind::reply, 0, std::vector<std::string>(9)}).ok());
+}
+
+TEST_CASE("LDAP child: its reply reaches the parent, the child is reaped", "[ldap_child]") {
+    auto reply = run_bounded_child(in(5000ms), [](ChildChannel& channel) {
+        channel.doing("ldaps://a/");
+        channel.failed("ldaps://a/: Can't contact LDAP server");
+        return ChildReply{49, {"wrong", std::string(20000, 'y')}};
+    });
+    REQUIRE(reply.ok());
+    CHECK(reply->code == 49);
+    CHECK(reply->fields == std::vector<std::string>{"wrong", std::string(20000, 'y')});
+    CHECK(no_children_left());
+}
+
+TEST_CASE("LDAP child: killed at the deadline, named by what it was doing", "[ldap_child]") {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto reply = run_bounded_child(in(300ms), [](ChildChannel& channel) {
+        channel.failed("ldaps://a/: Can't contact LDAP server");
+        channel.doing("ldaps://b/");
+        for (;;) ::pause();  // a TLS handshake that never ends
+        return ChildReply{};
+    });
+    const auto elapsed = std::chrono::steady_clock::now() - t0;
+    REQUIRE_FALSE(reply.ok());
+    CHECK(reply.error().code == kChildFailed);
+    INFO(reply.error().message);
+    CHECK(reply.error().message.starts_with(
+        "ldaps://a/: Can't contact LDAP server; ldaps://b/: no answer within 0."));
+    CHECK(reply.error().message.ends_with("s (timeout=): the LDAP process was stopped"));
+    CHECK(elapsed >= 300ms + kChildGrace);
+    CHECK(elapsed < 300ms + kChildGrace + 700ms);
+    CHECK(no_children_left());
+}
+
+TEST_CASE("LDAP child: a child that dies or throws is a failure, never a reply", "[ldap_child]") {
+    auto died = run_bounded_child(in(5000ms), [](ChildChannel&) -> ChildReply { ::_exit(5); });
+    REQUIRE_FALSE(died.ok());
+    CHECK(died.error().message == "the LDAP process ended without an answer (exit status 5)");
+    auto killed = run_bounded_child(in(5000ms), [](ChildChannel&) -> ChildReply {
+        ::raise(SIGKILL);
+        return {};
+    });
+    REQUIRE_FALSE(killed.ok());
+    CHECK(killed.error().message == "the LDAP process ended without an answer (signal 9)");
+    auto threw = run_bounded_child(
+        in(5000ms), [](ChildChannel&) -> ChildReply { throw std::runtime_error("boom"); });
+    REQUIRE(threw.ok());  // an error reply, code kChildFailed
+    CHECK(threw->code == kChildFailed);
+    CHECK(threw->fields == std::vector<std::string>{"internal error: boom"});
+    CHECK(no_children_left());
+}
+
+namespace {
+volatile sig_atomic_t caller_handler_ran = 0;
+volatile sig_atomic_t sigchld_seen = 0;
+void caller_handler(int) {
+    caller_handler_ran = 1;
+}
+void reaping_handler(int) {
+    sigchld_seen = 1;
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+}
+}  // namespace
+
+TEST_CASE("LDAP child: the caller's signal handlers and mask", "[ldap_child]") {
+    // A caller with a SIGTERM handler (sshd) and a SIGCHLD handler that
+    // reaps any child (a daemon's): neither runs for our child.
+    struct sigaction act {};
+    act.sa_handler = caller_handler;
+    sigemptyset(&act.sa_mask);
+    REQUIRE(::sigaction(SIGTERM, &act, nullptr) == 0);
+    act.sa_handler = reaping_handler;
+    REQUIRE(::sigaction(SIGCHLD, &act, nullptr) == 0);
+    sigset_t before, after;
+    sigemptyset(&before);
+    sigaddset(&before, SIGUSR2);  // something the caller blocks
+    REQUIRE(::pthread_sigmask(SIG_SETMASK, &before, nullptr) == 0);
+
+    // In the child SIGTERM is back to its default: it ends the child.
+    auto terminated = run_bounded_child(in(5000ms), [](ChildChannel&) -> ChildReply {
+        ::raise(SIGTERM);
+        return {0, {"the caller's handler ran here"}};
+    });
+    REQUIRE_FALSE(terminated.ok());
+    CHECK(terminated.error().message == "the LDAP process ended without an answer (signal 15)");
+    CHECK(caller_handler_ran == 0);
+
+    // The reply arrives although the caller's handler would reap anything.
+    auto reply = run_bounded_child(in(5000ms), [](ChildChannel&) { return ChildReply{0, {"ok"}}; });
+    REQUIRE(reply.ok());
+    CHECK(reply->fields == std::vector<std::string>{"ok"});
+
+    // The caller's mask is back; the SIGCHLD held meanwhile is delivered.
+    REQUIRE(::pthread_sigmask(SIG_SETMASK, nullptr, &after) == 0);
+    CHECK(sigismember(&after, SIGUSR2));
+    CHECK_FALSE(sigismember(&after, SIGCHLD));
+    CHECK(sigchld_seen == 1);
+    CHECK(no_children_left());
+}
+
+TEST_CASE("LDAP child: no LDAP* variables, fewer privileges", "[ldap_child]") {
+    REQUIRE(::setenv("LDAPRC", "/home/someone/.ldaprc", 1) == 0);
+    REQUIRE(::setenv("LDAPTLS_REQCERT", "never", 1) == 0);
+    auto reply = run_bounded_child(in(5000ms), [](ChildChannel&) {
+        auto text = [](const char* name) {
+            const char* v = std::getenv(name);
+            return std::string(v ? v : "(unset)");
+        };
+        return ChildReply{0,
+                          {text("LDAPRC"), text("LDAPTLS_REQCERT"), text("LDAPNOINIT"),
+                           std::to_string(::getuid()), std::to_string(::geteuid()),
+                           std::to_string(::getgid()), std::to_string(::getgroups(0, nullptr))}};
+    });
+    REQUIRE(reply.ok());
+    REQUIRE(reply->fields.size() == 7);
+    CHECK(reply->fields[0] == "(unset)");
+    CHECK(reply->fields[1] == "(unset)");
+    CHECK(reply->fields[2] == "1");
+    if (::geteuid() == 0) {
+        CHECK(reply->fields[3] == std::to_string(kChildUid));
+        CHECK(reply->fields[4] == std::to_string(kChildUid));
+        CHECK(reply->fields[5] == std::to_string(kChildGid));
+        CHECK(reply->fields[6] == "0");
+    }
+    CHECK(std::getenv("LDAPRC") != nullptr);  // the parent's environment is its own
+    CHECK(no_children_left());
+}
