@@ -4,11 +4,12 @@
 //   the prompts (connect, bind as the service account, search) and after
 //   them (connect, read the step, the user's bind, WhoAmI, the claim). The
 //   parent keeps the PAM conversation; the child never prompts, never calls
-//   libpam, never returns into its caller: it writes its reply and _exits.
-// - One deadline per phase, computed once by the parent from timeout= (the
-//   whole attempt's budget) and shared: the child's libldap limits end at it
-//   (steady_clock is system-wide), the parent kills (SIGKILL) at it plus
-//   kChildGrace, whatever the child is stuck in (TLS handshake, DNS).
+//   libpam, never returns into its caller: it writes its reply and _exits,
+//   and closes every descriptor it inherited but stdio and its pipe.
+// - One deadline per phase (timeout= after its start), computed once by the
+//   parent and shared: the child's libldap limits end at it (steady_clock is
+//   system-wide), the parent kills (SIGKILL) at it plus kChildGrace,
+//   whatever the child is stuck in (TLS handshake, DNS).
 // - Child to parent: length-prefixed frames (child_messages.h), decoded
 //   with every length checked; no secret crosses the pipe: the child has
 //   the password and code by fork's copy, and wipes them after use.
@@ -28,6 +29,10 @@
 //   calls libldap, so the child initialises it and opens its own handles. A
 //   lock another thread held at fork time can only hang the child, which the
 //   deadline ends: PAM_AUTHINFO_UNAVAIL, never a success.
+// - What it does not do: the child is a copy of the caller's memory (fork,
+//   no exec), so code run in it by a libldap or GnuTLS flaw could read what
+//   the caller holds (sshd's host keys) and forge the verdict; it gets uid
+//   65534 and no descriptor of the caller's instead of root.
 #include "ldap_module/bounded_child.h"
 
 #include <fcntl.h>
@@ -113,7 +118,19 @@ void clean_environment() {
     environ = kept.data();
 }
 
-Status drop_privileges() {
+// Dies with the parent (sshd's LoginGraceTime alarm, a kill): no orphan.
+// The kernel clears this whenever the uid changes: set again after it.
+Status die_with(pid_t parent) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (::getppid() != parent) return Error{"the module went away"};
+    return {};
+}
+
+Status drop_privileges(pid_t parent) {
+    // Not traceable, nor dumped, by other processes of the uid it becomes
+    // (it holds the passwords): before the change, whatever suid_dumpable says.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     if (::geteuid() != 0) return {};  // nothing to give up (the module needs root anyway)
     if (::setgroups(0, nullptr) != 0 || ::setresgid(kChildGid, kChildGid, kChildGid) != 0 ||
         ::setresuid(kChildUid, kChildUid, kChildUid) != 0)
@@ -121,19 +138,32 @@ Status drop_privileges() {
                      std::strerror(errno)};
     if (::setuid(0) == 0 || ::geteuid() != kChildUid || ::getegid() != kChildGid)
         return Error{"the LDAP process kept root's privileges"};
-    // Not traceable by other processes of that uid (it holds the password).
-    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    return {};
+    return die_with(parent);
+}
+
+// The descriptors the caller had open (a client's socket, files root
+// opened, another login's pipe in a threaded caller) are not the child's
+// business: all but stdin, stdout, stderr and its own pipe are closed.
+void close_inherited(int keep) {
+    auto close_from = [](unsigned first, unsigned last) {
+        if (first > last) return;
+        if (::syscall(SYS_close_range, first, last, 0) == 0) return;
+        // Before Linux 5.9: one by one, up to the descriptor limit.
+        const long limit = ::sysconf(_SC_OPEN_MAX);
+        const unsigned top = static_cast<unsigned>(limit > 0 && limit < 65536 ? limit : 65536);
+        for (unsigned fd = first; fd <= last && fd < top; ++fd) ::close(static_cast<int>(fd));
+    };
+    const unsigned fd = static_cast<unsigned>(keep);
+    if (fd > 3) close_from(3, fd - 1);
+    close_from(std::max(fd + 1, 3u), ~0u);
 }
 
 [[noreturn]] void child_main(int fd, pid_t parent, Deadline deadline,
                              const std::function<ChildReply(ChildChannel&)>& work) noexcept {
     // Every signal is blocked (the parent did, before fork).
     reset_signals();
-    // Dies with the parent (sshd's LoginGraceTime alarm, a kill): no orphan.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    if (::getppid() != parent) ::_exit(3);
+    close_inherited(fd);
+    if (!die_with(parent)) ::_exit(3);
     // And, should the parent be unable to kill it, by itself soon after.
     const auto left = std::chrono::ceil<std::chrono::seconds>(deadline - Deadline::clock::now());
     ::alarm(static_cast<unsigned>(std::max<long long>(left.count(), 0)) + 2);
@@ -144,7 +174,7 @@ Status drop_privileges() {
     ChildChannel channel(fd);
     try {
         clean_environment();
-        if (auto dropped = drop_privileges(); !dropped) {
+        if (auto dropped = drop_privileges(parent); !dropped) {
             channel.reply({kChildFailed, {dropped.error().message}});
         } else {
             channel.reply(work(channel));
@@ -193,9 +223,15 @@ class Child {
     Child& operator=(const Child&) = delete;
     ~Child() { kill_and_reap(); }
 
+    // How it ended: an exit status, or the signal that ended it.
+    struct Ending {
+        bool signaled = false;
+        int value = 0;
+    };
+
     // SIGKILL (harmless if it has exited: it stays ours until reaped), then
-    // its status. Returns the status, or nullopt if someone else reaped it.
-    std::optional<int> kill_and_reap() {
+    // how it ended, or nullopt if someone else reaped it.
+    std::optional<Ending> kill_and_reap() {
         if (reaped_) return status_;
         reaped_ = true;
         if (pidfd_)
@@ -211,7 +247,7 @@ class Child {
             if (errno == EINTR) continue;
             return status_;  // ECHILD: SIGCHLD ignored by the caller, or reaped elsewhere
         }
-        status_ = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
+        status_ = Ending{info.si_code != CLD_EXITED, info.si_status};
         return status_;
     }
 
@@ -219,7 +255,7 @@ class Child {
     pid_t pid_;
     UniqueFd pidfd_;
     bool reaped_ = false;
-    std::optional<int> status_;
+    std::optional<Ending> status_;
 };
 
 std::string seconds_text(std::chrono::steady_clock::duration d) {
@@ -263,15 +299,25 @@ Result<ChildReply> run_bounded_child(Deadline deadline,
                      kChildFailed};
     UniqueFd from_child(fds[0]);
     UniqueFd to_parent(fds[1]);
+    // A caller without stdin, stdout or stderr would give the pipe one of
+    // their numbers, where a library's stray message would land in it.
+    for (UniqueFd* end : {&from_child, &to_parent}) {
+        if (end->get() > 2) continue;
+        const int moved = ::fcntl(end->get(), F_DUPFD_CLOEXEC, 3);
+        if (moved < 0)
+            return Error{std::string("cannot start the LDAP process: ") + std::strerror(errno),
+                         kChildFailed};
+        end->reset(moved);
+    }
 
     const SignalMask mask;  // restored last, after the child is reaped
     mask.block_all();
     const pid_t parent = ::getpid();
     const pid_t pid = ::fork();
     if (pid == 0) {
-        from_child.release();  // not closed by a destructor: the child never returns
-        ::close(fds[0]);
-        child_main(fds[1], parent, deadline, work);
+        // No destructor runs here: the child never returns.
+        ::close(from_child.release());
+        child_main(to_parent.release(), parent, deadline, work);
     }
     if (pid < 0) {
         const int error = errno;
@@ -323,10 +369,9 @@ Result<ChildReply> run_bounded_child(Deadline deadline,
         if (n == 0) {
             const auto status = child.kill_and_reap();
             std::string how = "the LDAP process ended without an answer";
-            if (status && *status > 128)
-                how += " (signal " + std::to_string(*status - 128) + ")";
-            else if (status)
-                how += " (exit status " + std::to_string(*status) + ")";
+            if (status)
+                how += (status->signaled ? " (signal " : " (exit status ") +
+                       std::to_string(status->value) + ")";
             return failed(how);
         }
         if (auto fed = decoder.feed(std::string_view(buffer, static_cast<std::size_t>(n))); !fed)

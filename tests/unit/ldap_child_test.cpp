@@ -3,15 +3,19 @@
 // every path, no caller handler run in it, fewer privileges, no LDAP*
 // variables). Each test case runs as a process of its own (ctest), so a
 // waitpid(-1) here sees only the children of the case.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -40,6 +44,12 @@ std::string decode_error(std::string_view bytes) {
 std::string u32(std::uint32_t v) {
     return {static_cast<char>(v & 0xff), static_cast<char>((v >> 8) & 0xff),
             static_cast<char>((v >> 16) & 0xff), static_cast<char>(v >> 24)};
+}
+
+int death_signal() {
+    int sig = 0;
+    ::prctl(PR_GET_PDEATHSIG, &sig);
+    return sig;
 }
 
 bool no_children_left() {
@@ -226,13 +236,18 @@ TEST_CASE("LDAP child: no LDAP* variables, fewer privileges", "[ldap_child]") {
             const char* v = std::getenv(name);
             return std::string(v ? v : "(unset)");
         };
-        return ChildReply{0,
-                          {text("LDAPRC"), text("LDAPTLS_REQCERT"), text("LDAPNOINIT"),
-                           std::to_string(::getuid()), std::to_string(::geteuid()),
-                           std::to_string(::getgid()), std::to_string(::getgroups(0, nullptr))}};
+        return ChildReply{
+            0,
+            {text("LDAPRC"), text("LDAPTLS_REQCERT"), text("LDAPNOINIT"),
+             std::to_string(::getuid()), std::to_string(::geteuid()), std::to_string(::getgid()),
+             std::to_string(::getgroups(0, nullptr)),
+             std::to_string(death_signal()) + " " + std::to_string(::prctl(PR_GET_DUMPABLE))}};
     });
     REQUIRE(reply.ok());
-    REQUIRE(reply->fields.size() == 7);
+    REQUIRE(reply->fields.size() == 8);
+    // Dies with the parent (even after the uid change, which clears that);
+    // not dumpable, not traceable.
+    CHECK(reply->fields[7] == std::to_string(SIGKILL) + " 0");
     CHECK(reply->fields[0] == "(unset)");
     CHECK(reply->fields[1] == "(unset)");
     CHECK(reply->fields[2] == "1");
@@ -243,5 +258,38 @@ TEST_CASE("LDAP child: no LDAP* variables, fewer privileges", "[ldap_child]") {
         CHECK(reply->fields[6] == "0");
     }
     CHECK(std::getenv("LDAPRC") != nullptr);  // the parent's environment is its own
+    CHECK(no_children_left());
+}
+
+TEST_CASE("LDAP child: only stdio and its pipe are left open in it", "[ldap_child]") {
+    const int inherited = ::open("/dev/null", O_RDONLY);  // not O_CLOEXEC: no exec anyway
+    REQUIRE(inherited > 2);
+    auto reply = run_bounded_child(in(5000ms), [](ChildChannel&) {
+        ChildReply out;
+        for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd"))
+            out.fields.push_back(entry.path().filename().string());
+        if (out.fields.size() > 8) out.fields.resize(8);
+        return out;
+    });
+    ::close(inherited);
+    REQUIRE(reply.ok());
+    INFO(reply->fields.size());
+    // 0, 1, 2, the pipe, and the directory being listed.
+    CHECK(reply->fields.size() <= 5);
+    CHECK(std::find(reply->fields.begin(), reply->fields.end(), std::to_string(inherited)) ==
+          reply->fields.end());
+
+    // A caller without stdin: the pipe does not take its number.
+    const int saved = ::dup(0);
+    REQUIRE(saved > 2);
+    ::close(0);
+    auto without_stdin = run_bounded_child(in(5000ms), [](ChildChannel&) {
+        return ChildReply{0, {"fine"}};
+    });
+    CHECK(::fcntl(0, F_GETFD) == -1);  // still closed
+    ::dup2(saved, 0);
+    ::close(saved);
+    REQUIRE(without_stdin.ok());
+    CHECK(without_stdin->fields == std::vector<std::string>{"fine"});
     CHECK(no_children_left());
 }
