@@ -1,8 +1,9 @@
 // Design: every LDAP call of a login is bounded by running it in a child.
 //
 // - The module forks (no exec) a child for each phase of a login: before
-//   the prompts (connect, bind as the service account, search) and after
-//   them (connect, read the step, the user's bind, WhoAmI, the claim). The
+//   the prompts (connect, bind as the service account, search; one child
+//   per uri= server tried, each with its share of the time) and after them
+//   (connect, read the step, the user's bind, WhoAmI, the claim). The
 //   parent keeps the PAM conversation; the child never prompts, never calls
 //   libpam, never returns into its caller: it writes its reply and _exits,
 //   and closes every descriptor it inherited but stdio and its pipe.

@@ -214,34 +214,41 @@ struct Lookup {
     std::string token;
 };
 
+// A failure of the lookup that another server would not change: no
+// failover (the directory's own answer, or the configuration).
+constexpr int kLookupFinal = -2;
+
 // In the child, before the prompts: the service account finds the user's
-// entry and its token.
-ChildReply look_up(const LdapOptions& options, const std::string& user, const std::string& filter,
-                   SecretBytes& password, Deadline deadline, ChildChannel& channel) {
-    for (const std::string& uri : options.uris)
-        if (auto ca = check_ca_readable(options, uri); !ca) return error_reply(ca.error());
-    auto service = service_connection(options, options.uris, password.view(), deadline, channel);
+// entry and its token on `uri`. kLdapUnavailable: try the next server.
+ChildReply look_up(const LdapOptions& options, const std::string& uri, const std::string& user,
+                   const std::string& filter, SecretBytes& password, Deadline deadline,
+                   ChildChannel& channel) {
+    if (auto ca = check_ca_readable(options, uri); !ca)
+        return error_reply(ca.error(), kLookupFinal);
+    auto service =
+        service_connection(options, std::span(&uri, 1), password.view(), deadline, channel);
     password.wipe();
     if (!service)
-        return error_reply(
-            {"no directory server for user " + user + ": " + service.error().message});
+        return error_reply(service.error(), service.error().code == kLdapUnavailable
+                                                ? kLdapUnavailable
+                                                : kLookupFinal);
     auto found = service->find_user(options.base, filter, deadline);
-    if (!found) return error_reply({"cannot look up user " + user + ": " + found.error().message});
+    if (!found)
+        return error_reply(
+            {"cannot look up user " + user + ": " + found.error().message},
+            found.error().code == kLdapUnavailable ? kLdapUnavailable : kLookupFinal);
     std::optional<LdapEntry> entry = std::move(*found);
     if (entry && !is_users_entry(*entry, user, options.base)) entry.reset();
     if (!entry) return {0, {"unknown", service->uri()}};
     auto token = token_of(*entry);
-    if (!token) return error_reply({"user " + user + ": " + token.error().message});
+    if (!token) return error_reply({"user " + user + ": " + token.error().message}, kLookupFinal);
     if (!*token) return {0, {"none", service->uri(), entry->dn}};
     return {0, {"token", service->uri(), entry->dn, **token}};
 }
 
-// The parent's reading of look_up's reply: exactly one of its shapes.
-Result<Lookup> parse_lookup(const ChildReply& reply, const LdapOptions& options) {
-    if (reply.code != 0) {
-        if (reply.fields.size() != 1) return Error{"the LDAP process sent a malformed error"};
-        return Error{reply.fields.front()};
-    }
+// The parent's reading of look_up's reply (code 0) from `uri`: exactly
+// one of its shapes.
+Result<Lookup> parse_lookup(const ChildReply& reply, const std::string& uri) {
     const std::vector<std::string>& f = reply.fields;
     Lookup lookup;
     if (f.size() == 2 && f[0] == "unknown")
@@ -252,8 +259,7 @@ Result<Lookup> parse_lookup(const ChildReply& reply, const LdapOptions& options)
         lookup.found = Lookup::Found::token;
     else
         return Error{"the LDAP process sent a malformed answer"};
-    if (std::find(options.uris.begin(), options.uris.end(), f[1]) == options.uris.end())
-        return Error{"the LDAP process named a server that uri= does not"};
+    if (f[1] != uri) return Error{"the LDAP process named another server than " + uri};
     lookup.uri = f[1];
     if (f.size() > 2) lookup.dn = f[2];
     if (f.size() > 3) lookup.token = f[3];
@@ -321,11 +327,26 @@ int authenticate_ldap(const PamHandle& pam, const LdapOptions& options) {
     auto lookup = [&]() -> Result<Lookup> {
         auto password = search_password(options);
         if (!password) return Error{"bindpw_file=: " + password.error().message};
-        auto reply = run_bounded_child(lookup_deadline, [&](ChildChannel& channel) {
-            return look_up(options, *user, *filter, *password, lookup_deadline, channel);
-        });
-        if (!reply) return Error{"user " + *user + ": " + reply.error().message};
-        return parse_lookup(*reply, options);
+        // uri= in order, each server in a child of its own with an equal
+        // share of what is left, so that one that never answers (a TLS
+        // handshake, DNS) leaves time for the next.
+        std::string errors;
+        for (std::size_t i = 0; i < options.uris.size(); ++i) {
+            const std::string& uri = options.uris[i];
+            const auto now = std::chrono::steady_clock::now();
+            const auto left = std::max(lookup_deadline - now, Deadline::duration::zero());
+            const Deadline share = now + left / static_cast<long>(options.uris.size() - i);
+            auto reply = run_bounded_child(share, [&](ChildChannel& channel) {
+                return look_up(options, uri, *user, *filter, *password, share, channel);
+            });
+            if (reply && reply->code == 0) return parse_lookup(*reply, uri);
+            if (reply && reply->fields.size() != 1)
+                return Error{"user " + *user + ": the LDAP process sent a malformed answer"};
+            if (reply && reply->code != kLdapUnavailable) return Error{reply->fields.front()};
+            errors += (errors.empty() ? "" : "; ") +
+                      (reply ? reply->fields.front() : reply.error().message);
+        }
+        return Error{"no directory server for user " + *user + ": " + errors};
     }();
     if (!lookup) {
         pam.log(LOG_ERR, printable(lookup.error().message));

@@ -3,12 +3,14 @@ private slapd with the otp overlay on localhost: the right password and code
 log in; a wrong code, a wrong password, a replayed code, an unknown user
 and a user without a token (enforced) are refused, `optional` ignores the
 latter; 30 parallel logins with one code let exactly one in (slapd 2.5
-alone lets several); failover to the next server, all down, and a server
-certificate from another CA; the options from a config file (config=),
-the PAM line over it, and a file others could write refused."""
+alone lets several); failover to the next server, past one that never
+answers, all down, and a server certificate from another CA; the options
+from a config file (config=), the PAM line over it, and a file others
+could write refused."""
 import base64
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import time
@@ -36,7 +38,7 @@ def code(at=None, secret=SECRET):
                      "needs root, the built pam_totp_ldap.so and slapd")
 class Fleet(PamTestCase):
     USERS = ("alice", "refused", "replayed", "failover", "starttls", "otherca", "parallel", "locked",
-             "claimed", "configured")
+             "claimed", "configured", "silent")
 
     @classmethod
     def setUpClass(cls):
@@ -159,6 +161,21 @@ class Fleet(PamTestCase):
         t0 = time.monotonic()
         self.assertAuth(self.box.auth(down, "failover", "failover-pw", "123456"), PAM_AUTHINFO_UNAVAIL)
         self.assertLess(time.monotonic() - t0, 3 + 1 + 2)  # timeout=3, +1, + the driver's start-up
+
+    def test_failover_past_a_server_that_never_answers(self):
+        """The first uri= accepts and never speaks (a TLS handshake that
+        libldap would wait for without end): its child is killed at its share
+        of timeout= (half, for two servers) and the next server logs in."""
+        with socket.socket() as silent:
+            silent.bind(("127.0.0.1", 0))
+            silent.listen(8)
+            first = f"ldaps://127.0.0.1:{silent.getsockname()[1]}/"
+            svc = self.box.service("q", self.line("timeout=4", uri=first + "," + self.slapd.ldaps))
+            t0 = time.monotonic()
+            r = self.box.auth(svc, "silent", "silent-pw", self.fresh("silent"))
+            self.assertAuth(r, PAM_SUCCESS)
+            self.assertGreater(time.monotonic() - t0, 2)  # the first server's share
+        self.assertEqual(r.prompts, ["Password: ", "Verification code: "])
 
     def test_certificate_from_another_ca(self):
         other = os.path.join(self.slapd.dir, "other")

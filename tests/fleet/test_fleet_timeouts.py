@@ -99,7 +99,7 @@ class SilentServers(PamTestCase):
         # Killed at the deadline, or (StartTLS: an LDAP request that libldap
         # does time) its own time limit, the same deadline, ended it first.
         if killed:
-            self.assertLogged(f"user alice: {uri}: no answer within")
+            self.assertLogged(f"no directory server for user alice: {uri}: no answer within")
             self.assertLogged("the LDAP process was stopped")
         else:
             self.assertLogged(f"no directory server for user alice: {uri}: StartTLS failed: Timed out")
