@@ -693,6 +693,8 @@ def main():
         sys.exit("bench: needs root (hands files to the test user)")
 
     if args.fleet_only:
+        if not os.path.exists(args.out):
+            sys.exit(f"bench: --fleet-only replaces the fleet section of {args.out}, which does not exist")
         load_before = os.getloadavg()
         print("== fleet mode", flush=True)
         fleet_result = fleet(args.build, args.tools, args.iterations, args.fleet_iterations, args.rounds)
