@@ -22,7 +22,7 @@ import pexpect
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "pam"))
 from pamtest import PAM_AUTH_ERR, PAM_SUCCESS, PamTestCase  # noqa: E402
 import slapd_fixture  # noqa: E402
-from slapd_fixture import ADMIN, ADMIN_PW, BASE, SERVICE, Slapd  # noqa: E402
+from slapd_fixture import ADMIN, ADMIN_PW, BASE, SERVICE, SERVICE_PW, Slapd  # noqa: E402
 
 MODULE = os.environ.get("PAM_TOTP_LDAP_MODULE", "")
 TOOL = os.environ.get("TOTP_ENROLL_LDAP", "")
@@ -338,6 +338,28 @@ class FleetEnrolment(PamTestCase):
         r = subprocess.run(["ldapsearch", "-Y", "EXTERNAL", "-Q", "-LLL", "-H", self.slapd.ldapi, "-b", other_token,
                             "-s", "base", "oathSecret"], capture_output=True, text=True)
         self.assertIn("oathSecret", r.stdout, r.stderr)
+
+    def test_service_account_adds_plain_claims_only(self):
+        """Post-review finding 2: the service account (its password on every
+        host) adds claims, and nothing else: no delete, no extra attribute
+        or class. The module's own claim is covered by every login here."""
+        token_dn = f"cn=mail,ou=tokens,{BASE}"
+        service = ["-x", "-H", self.slapd.ldapi, "-D", SERVICE, "-w", SERVICE_PW]
+
+        def claim(step, extra=""):
+            return subprocess.run(["ldapadd", *service], input=f"dn: cn={step},{token_dn}\nobjectClass: device\n"
+                                  f"cn: {step}\n{extra}", capture_output=True, text=True)
+
+        self.assertEqual(claim(1000).returncode, 0)
+        self.assertEqual(claim(1000).returncode, 68)  # entryAlreadyExists: what the module relies on
+        for what, extra in (("an extra attribute", "description: x\n"), ("an extra class", "objectClass: extensibleObject\n"),
+                            ("a name that is not a step", "cn: x\n")):
+            with self.subTest(what):
+                self.assertEqual(claim(1001, extra).returncode, INSUFFICIENT)
+        r = subprocess.run(["ldapdelete", *service, f"cn=1000,{token_dn}"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, INSUFFICIENT, r.stderr)
+        self.assertIsNotNone(self.entry(f"cn=1000,{token_dn}"))
+        self.assertIsNone(self.entry(f"cn=1001,{token_dn}"))
 
     def test_sasl_binds_fail_for_an_enrolled_user(self):
         """Review finding 3: SASL binds skip the otp overlay, so the recipe
