@@ -195,12 +195,14 @@ Status bind_as(LdapConnection& connection, const Session& session, const std::st
 }
 
 // The overlay's last step of `token` as this connection may read it: 0 when
-// the token does not exist; nullopt when it cannot be read.
+// the token does not exist; nullopt when it cannot be read. `linked`: the
+// user's entry names the token, so noSuchObject means that the ACLs hide it
+// (the recipe's do from anonymous readers), not that there is none.
 Result<std::optional<std::uint64_t>> last_step(LdapConnection& connection, const Session& session,
-                                               const std::string& token) {
+                                               const std::string& token, bool linked) {
     auto values = connection.read(token, "oathTOTPLastTimeStep", session.deadline());
     if (!values) {
-        if (values.error().code == LDAP_NO_SUCH_OBJECT)
+        if (values.error().code == LDAP_NO_SUCH_OBJECT && !linked)
             return std::optional<std::uint64_t>(std::uint64_t{0});
         if (values.error().code == LDAP_INSUFFICIENT_ACCESS || values.error().code > 0)
             return std::optional<std::uint64_t>();
@@ -227,7 +229,8 @@ Status confirm_on_server(const Session& session, const std::string& uri, const s
         code = pam_totp::hotp(key.span(), kFleetOtp.algorithm, confirmed.counter, kFleetOtp.digits);
     } else {
         // The step of the code just typed is spent on the server already
-        // (re-enrolment: the bind with the old secret's code used it).
+        // (a token kept by the administrator's reset whose last login used
+        // this step or a later one).
         if (auto shown = write_stdout("The directory has used up this time step. Wait until your "
                                       "app shows the next code.\n");
             !shown)
@@ -257,7 +260,8 @@ Status confirm_on_server(const Session& session, const std::string& uri, const s
         if (!code)
             return failure(ExitCode::refused,
                            "no new code to check the enrolment with; the new secret is saved: "
-                           "check it with a login, or run totp-enroll-ldap again");
+                           "check it with a login (if that fails, ask the directory "
+                           "administrator)");
     }
     auto connection = LdapConnection::open(session.config.ldap, uri, session.deadline());
     if (!connection) return failure(ExitCode::system, connection.error().message);
@@ -271,7 +275,14 @@ Status confirm_on_server(const Session& session, const std::string& uri, const s
     return {};
 }
 
-// The writes of an enrolment, on the connection the user bound.
+// Review finding 3 of the second reading (ldap/README.md): the token holds a
+// secret, but the entry is not enrolled.
+constexpr const char* kSecretAlreadySet =
+    "a secret is already set for you: another enrolment is done or under way; ask your "
+    "administrator. Nothing was written; the secret shown was not saved: delete it from your "
+    "app";
+
+// The writes of a first enrolment, on the connection the user bound.
 Status write_first_enrolment(LdapConnection& connection, const Session& session,
                              const LdapEntry& entry, const Enrolment& state,
                              const std::string& token, const SecretBytes& key) {
@@ -283,10 +294,15 @@ Status write_first_enrolment(LdapConnection& connection, const Session& session,
     };
     auto added = connection.add_entry(token, token_entry, session.deadline());
     if (!added && added.error().code == LDAP_ALREADY_EXISTS) {
-        // A token kept from an earlier enrolment (the admin's removal keeps
-        // it, and its step): a new secret in it.
-        const std::vector<LdapChange> secret = {{LDAP_MOD_REPLACE, "oathSecret", {key.view()}}};
+        // A token kept by the administrator's reset (with its step), which
+        // deleted its secret: the secret is added, never replaced. Users may
+        // only add one (ldap/fleet-database.ldif); oathSecret is single-valued,
+        // so a token that has one refuses the add.
+        const std::vector<LdapChange> secret = {{LDAP_MOD_ADD, "oathSecret", {key.view()}}};
         added = connection.modify(token, secret, session.deadline());
+        if (!added && (added.error().code == LDAP_CONSTRAINT_VIOLATION ||
+                       added.error().code == LDAP_TYPE_OR_VALUE_EXISTS))
+            return failure(ExitCode::refused, kSecretAlreadySet);
     }
     if (!added) return failure(ExitCode::system, added.error().message);
     // One modify: the class and the link come together or not at all. Only
@@ -295,8 +311,14 @@ Status write_first_enrolment(LdapConnection& connection, const Session& session,
     if (!state.enrolled) link.push_back({LDAP_MOD_ADD, "objectClass", {"oathTOTPUser"}});
     if (!state.token) link.push_back({LDAP_MOD_ADD, "oathTOTPToken", {token}});
     if (!link.empty()) {
-        if (auto linked = connection.modify(entry.dn, link, session.deadline()); !linked)
+        if (auto linked = connection.modify(entry.dn, link, session.deadline()); !linked) {
+            if (linked.error().code == LDAP_TYPE_OR_VALUE_EXISTS)
+                return failure(ExitCode::system,
+                               linked.error().message +
+                                   ": your entry was enrolled by another session meanwhile. Do "
+                                   "not rely on this enrolment: ask your administrator");
             return failure(ExitCode::system, linked.error().message);
+        }
     }
     return {};
 }
@@ -308,9 +330,21 @@ ExitCode run_enroll(Session& session) {
     if (!entry) return fail(entry.error());
     auto state = enrolment_of(*entry);
     if (!state) return fail(state.error());
+    // No self-service re-enrolment (ldap/README.md, "Enrolment"): users may
+    // only add their factor, never replace it, so that a session bound once
+    // cannot take it over later. A new phone goes through the reset.
+    if (state->enrolled)
+        return fail(failure(
+            ExitCode::refused,
+            session.user + " is enrolled already (token " + *state->token +
+                "); nothing was changed.\nA new or lost phone goes through the directory "
+                "administrator, who checks who you are and resets your enrolment:\n  "
+                "totp-enroll-ldap --remove --user " +
+                session.user +
+                " --admin-dn THEIR-DN\nand hands you a new password; then run totp-enroll-ldap "
+                "again at once."));
     const std::string expected =
         "cn=" + escape_rdn_value(session.user) + "," + session.config.tokens;
-    const bool again = state->enrolled;
     if (state->token && !equal_ignoring_case(*state->token, expected))
         return fail(failure(ExitCode::refused, entry->dn + " names the token " + *state->token +
                                                    ", not " + expected +
@@ -319,30 +353,15 @@ ExitCode run_enroll(Session& session) {
 
     auto password = ask("Directory password for " + session.user + ": ");
     if (!password) return fail(password.error());
-    SecretBytes credential;
-    if (again) {
-        // A change carries proof of the current factor: the overlay checks
-        // the password and the code of the secret it holds now.
-        if (auto shown = write_stdout("You are enrolled already: a code from your current "
-                                      "authenticator is needed to replace it.\n");
-            !shown)
-            return fail(shown.error());
-        auto current = ask("Current code from your authenticator app: ");
-        if (!current) return fail(current.error());
-        const SecretBytes code = pam_totp::normalize_typed_code(current->view());
-        credential = joined(*password, code.view());
-    } else {
-        credential = joined(*password, "");
-    }
-    if (auto bound = bind_as(*connection, session, entry->dn, credential.view()); !bound)
-        return fail(failure(
-            exit_code(bound.error()),
-            bound.error().message + (again ? " (wrong password or code); nothing was changed"
-                                           : " (wrong password); nothing was changed")));
-    credential.wipe();
-    // The step the overlay has spent on this token (the bind's code, when
-    // enrolled): the server-side check needs a later one.
-    auto spent = last_step(*connection, session, token);
+    if (auto bound = bind_as(*connection, session, entry->dn, password->view()); !bound)
+        return fail(failure(exit_code(bound.error()),
+                            bound.error().message + " (wrong password); nothing was changed"));
+    // The step the overlay has spent on a token kept by the administrator's
+    // reset: the server-side check needs a later one. A token that does not
+    // exist yet has spent none; one this connection cannot read (a site's
+    // stricter ACLs) is taken as 0, and a code of a step its last login used
+    // is then refused by the server-side check, which says so.
+    auto spent = last_step(*connection, session, token, false);
     if (!spent) return fail(spent.error());
     const std::uint64_t last = spent->value_or(0);
 
@@ -357,16 +376,9 @@ ExitCode run_enroll(Session& session) {
     auto confirmed = confirm_code(kFleetOtp, key);
     if (!confirmed) return fail(confirmed.error());
 
-    if (again) {
-        const std::vector<LdapChange> secret = {{LDAP_MOD_REPLACE, "oathSecret", {key.view()}}};
-        if (auto written = connection->modify(token, secret, session.deadline()); !written)
-            return fail(failure(ExitCode::system, written.error().message +
-                                                      "; your current authenticator still works"));
-    } else if (auto written =
-                   write_first_enrolment(*connection, session, *entry, *state, token, key);
-               !written) {
+    if (auto written = write_first_enrolment(*connection, session, *entry, *state, token, key);
+        !written)
         return fail(written.error());
-    }
     if (auto checked = confirm_on_server(session, connection->uri(), entry->dn, *password, key,
                                          *confirmed, last);
         !checked)
@@ -376,8 +388,7 @@ ExitCode run_enroll(Session& session) {
     done += confirmed->clock_note;
     done +=
         "The code just checked is used up: log in with the next one your app shows.\n"
-        "To replace your phone later run totp-enroll-ldap again (it asks for a current code);\n"
-        "a lost phone is reset by the directory administrator.\n";
+        "A new or lost phone goes through the directory administrator's reset.\n";
     return say(done);
 }
 
@@ -396,7 +407,7 @@ ExitCode run_status(Session& session) {
     }
     std::string text =
         session.user + " (" + entry->dn + "): enrolled, token " + *state->token + "\n";
-    auto step = last_step(*connection, session, *state->token);
+    auto step = last_step(*connection, session, *state->token, true);
     if (step && *step && **step > 0) {
         const auto when = static_cast<std::time_t>(**step * kFleetOtp.period);
         char stamp[64] = {};
@@ -418,11 +429,14 @@ ExitCode refuse_self_removal(const Session& session) {
         ExitCode::refused,
         "removing a fleet enrolment is done by the directory administrator, who checks who "
         "you are first: ask them to run\n  totp-enroll-ldap --remove --user " +
-            session.user +
-            " --admin-dn THEIR-DN\n(to move to a new phone yourself, run totp-enroll-ldap: it "
-            "asks for a code from the current one)"));
+            session.user + " --admin-dn THEIR-DN\n(a new phone goes through the same reset)"));
 }
 
+// The administrator's reset: the class and the link values (named, never a
+// replace or a whole-attribute delete), then the secret of the user's token
+// cn=USER,TOKENS (a whole-attribute delete: the value is never read). The
+// token stays: its last step and claims keep used codes used. The user can
+// then enrol again (users may add a secret only where there is none).
 ExitCode run_remove(Session& session, const std::string& admin_dn) {
     auto connection = connect(session);
     if (!connection) return fail(connection.error());
@@ -433,12 +447,8 @@ ExitCode run_remove(Session& session, const std::string& admin_dn) {
     password->wipe();
     auto entry = find_entry(*connection, session);
     if (!entry) return fail(entry.error());
+    const std::string token = "cn=" + escape_rdn_value(session.user) + "," + session.config.tokens;
     const bool has_totp_class = has_class(*entry, "oathTOTPUser");
-    if (!has_totp_class && entry->totp_tokens.empty())
-        return fail(failure(ExitCode::refused, session.user + " (" + entry->dn +
-                                                   ") is not enrolled; nothing was changed"));
-    // Values named, never a replace or a whole-attribute delete; the token
-    // stays (its last step and claims keep the replay state).
     std::vector<LdapChange> changes;
     if (has_totp_class) changes.push_back({LDAP_MOD_DELETE, "objectClass", {"oathTOTPUser"}});
     if (!entry->totp_tokens.empty()) {
@@ -446,14 +456,46 @@ ExitCode run_remove(Session& session, const std::string& admin_dn) {
         for (const std::string& value : entry->totp_tokens) link.values.push_back(value);
         changes.push_back(std::move(link));
     }
-    if (auto removed = connection->modify(entry->dn, changes, session.deadline()); !removed)
-        return fail(failure(ExitCode::system, removed.error().message));
+    if (!changes.empty()) {
+        if (auto removed = connection->modify(entry->dn, changes, session.deadline()); !removed)
+            return fail(failure(ExitCode::system, removed.error().message));
+    }
+    const std::vector<LdapChange> secret = {{LDAP_MOD_DELETE, "oathSecret", {}}};
+    bool secret_deleted = true;
+    if (auto deleted = connection->modify(token, secret, session.deadline()); !deleted) {
+        const int code = deleted.error().code;
+        if (code != LDAP_NO_SUCH_ATTRIBUTE && code != LDAP_NO_SUCH_OBJECT)
+            return fail(failure(
+                ExitCode::system,
+                (changes.empty() ? std::string()
+                                 : "removed the class and link of " + entry->dn + ", but ") +
+                    "the secret of " + token + " was not deleted: " + deleted.error().message +
+                    "; until it is, " + session.user +
+                    " cannot enrol: run this again once the cause is fixed"));
+        secret_deleted = false;
+    }
+    if (changes.empty() && !secret_deleted)
+        return fail(failure(ExitCode::refused, session.user + " (" + entry->dn +
+                                                   ") is not enrolled and " + token +
+                                                   " holds no secret; nothing was changed"));
     std::string text = "Removed the fleet enrolment of " + session.user + " (" + entry->dn + ")";
-    if (!entry->totp_tokens.empty())
-        text += "; the token " + entry->totp_tokens.front() +
-                " is kept (its last step and claims keep used codes used)";
-    text += ".\nHosts with `optional` now take the password alone; enforcing hosts refuse " +
-            session.user + " until they enrol again with totp-enroll --ldap.\n";
+    std::vector<std::string> parts;
+    if (has_totp_class) parts.push_back("the class oathTOTPUser");
+    if (!entry->totp_tokens.empty()) parts.push_back("the link");
+    if (secret_deleted) parts.push_back("the secret of " + token);
+    for (std::size_t i = 0; i < parts.size(); ++i)
+        text += (i == 0 ? ": " : i + 1 == parts.size() ? " and " : ", ") + parts[i];
+    text += "; the token is kept (its last step and claims keep used codes used).\n";
+    for (const std::string& linked : entry->totp_tokens)
+        if (!equal_ignoring_case(linked, token))
+            text += "The entry named the token " + linked + ", not " + token +
+                    ": that one's secret is kept.\n";
+    text += "Hosts with `optional` now take the password alone; enforcing hosts refuse " +
+            session.user +
+            " until they enrol again with totp-enroll --ldap.\nSet a new password for " +
+            session.user +
+            ", hand it over out of band, and have them enrol at once (ldap/README.md, "
+            "Recovery).\n";
     return say(text);
 }
 
@@ -551,15 +593,17 @@ std::string ldap_enroll_help() {
     return R"(Usage: totp-enroll-ldap [OPTION]...
        totp-enroll --ldap [OPTION]...
 Fleet mode (pam_totp_ldap.so): enrol the invoking user's authenticator in
-the directory. Asks the directory password (and, when enrolled already, a
-code from the current authenticator), shows a QR code, checks one code
-locally, writes the token and checks a code against the directory.
+the directory. Asks the directory password, shows a QR code, checks one code
+locally, writes the token and checks a code against the directory. An
+enrolled user is told to ask the directory administrator for a reset (a new
+or lost phone): users cannot replace or remove their factor.
 
-Actions (default: enrol or re-enrol the invoking user):
+Actions (default: enrol the invoking user):
       --status             enrolled or not, the token, its last step if readable
       --remove             with --user NAME --admin-dn DN: the directory
-                           administrator removes NAME's enrolment (class and
-                           link; the token stays); users cannot remove their own
+                           administrator resets NAME's enrolment (class, link
+                           and the token's secret; the token stays); users
+                           cannot remove their own
   -h, --help               show this help and exit
       --version            show the version and exit
 
@@ -572,7 +616,8 @@ Options:
       --qr=MODE            utf8 (default), ansi or none
 
 Exit status: 0 done (--status: enrolled); 1 refused (wrong password or code,
-gave up, not enrolled, removal by a user); 2 usage error; 3 system problem
+gave up, enrolled already, a secret already set, not enrolled, removal by a
+user); 2 usage error; 3 system problem
 (configuration, directory unreachable, a write refused).
 )";
 }

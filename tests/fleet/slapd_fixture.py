@@ -139,6 +139,7 @@ pwdAttribute: userPassword
 pwdMaxFailure: 3
 pwdLockout: TRUE
 pwdLockoutDuration: 300
+pwdSafeModify: TRUE
 
 dn: cn=totp,ou=params,{base}
 objectClass: device
@@ -168,7 +169,8 @@ class Slapd:
         self.ldaps_port, self.ldap_port = free_port(), free_port()
         self.ldaps = f"ldaps://localhost:{self.ldaps_port}/"
         self.ldap = f"ldap://localhost:{self.ldap_port}/"
-        self.ldapi = "ldapi://" + os.path.join(self.dir, "ldapi").replace("/", "%2F")
+        self.ldapi_path = os.path.join(self.dir, "ldapi")
+        self.ldapi = "ldapi://" + self.ldapi_path.replace("/", "%2F")
         schemas = ""
         for name in ("core", "cosine", "nis", "inetorgperson"):
             with open(f"/etc/ldap/schema/{name}.ldif") as f:
@@ -230,6 +232,8 @@ class Slapd:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process:
+            self.process.stderr.close()
         self.process = None
 
     def cleanup(self):
@@ -253,6 +257,103 @@ class Slapd:
                  + (f"oathTOTPToken: {token}\n" if secret is not None else ""))
         self.add(ldif)
         return dn
+
+
+# -- A client that binds once and keeps its connection ----------------------
+def _ber(tag, content):
+    n = len(content)
+    length = bytes([n]) if n < 0x80 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes(
+        (n.bit_length() + 7) // 8, "big")
+    return bytes([tag]) + length + content
+
+
+def _ber_string(value, tag=0x04):
+    return _ber(tag, value if isinstance(value, bytes) else value.encode())
+
+
+def _ber_int(value, tag=0x02):
+    return _ber(tag, value.to_bytes(value.bit_length() // 8 + 1, "big"))
+
+
+def _ber_elements(data):
+    """[(tag, content)] of the BER elements that make up `data`."""
+    out, at = [], 0
+    while at < len(data):
+        tag, first = data[at], data[at + 1]
+        at += 2
+        if first & 0x80:
+            size = int.from_bytes(data[at:at + (first & 0x7f)], "big")
+            at += first & 0x7f
+        else:
+            size = first
+        out.append((tag, data[at:at + size]))
+        at += size
+    return out
+
+
+class LdapSession:
+    """One LDAP connection over ldapi:// kept open between operations, as a
+    client that bound once and keeps its connection: slapd authorizes each
+    later operation by the identity of that bind, however old (the otp
+    overlay checks a code only inside the bind). Each operation returns
+    (result code, diagnostic text); a closed connection raises
+    ConnectionError. Speaks just enough LDAPv3 (RFC 4511) for that."""
+
+    MODIFY_OPS = {"add": 0, "delete": 1, "replace": 2}
+
+    def __init__(self, server):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.settimeout(20)
+        self.sock.connect(server.ldapi_path)
+        self.message_id = 0
+
+    def close(self):
+        self.sock.close()
+
+    def _read(self, count):
+        data = b""
+        while len(data) < count:
+            chunk = self.sock.recv(count - len(data))
+            if not chunk:
+                raise ConnectionError("the server closed the connection")
+            data += chunk
+        return data
+
+    def _request(self, operation):
+        self.message_id += 1
+        try:
+            self.sock.sendall(_ber(0x30, _ber_int(self.message_id) + operation))
+            head = self._read(2)
+            size = head[1]
+            if size & 0x80:
+                size = int.from_bytes(self._read(size & 0x7f), "big")
+            (_, message_id), (_, response) = _ber_elements(self._read(size))[:2]
+        except OSError as e:
+            raise ConnectionError(str(e)) from e
+        if int.from_bytes(message_id, "big") == 0:  # a notice of disconnection
+            raise ConnectionError("the server ended the session")
+        parts = _ber_elements(response)
+        return int.from_bytes(parts[0][1], "big"), parts[2][1].decode(errors="replace")
+
+    def bind(self, dn, password):
+        return self._request(_ber(0x60, _ber_int(3) + _ber_string(dn) + _ber_string(password, 0x80)))
+
+    def modify(self, dn, *changes):
+        """changes: ('add'|'delete'|'replace', attribute, [values])."""
+        encoded = b"".join(
+            _ber(0x30, _ber_int(self.MODIFY_OPS[op], 0x0a) + _ber(0x30, _ber_string(attribute) + _ber(
+                0x31, b"".join(_ber_string(v) for v in values))))
+            for op, attribute, values in changes)
+        return self._request(_ber(0x66, _ber_string(dn) + _ber(0x30, encoded)))
+
+    def add(self, dn, attributes):
+        """attributes: {name: [values]}."""
+        encoded = b"".join(_ber(0x30, _ber_string(name) + _ber(0x31, b"".join(_ber_string(v) for v in values)))
+                           for name, values in attributes.items())
+        return self._request(_ber(0x68, _ber_string(dn) + _ber(0x30, encoded)))
+
+    def delete(self, dn):
+        return self._request(_ber_string(dn, 0x4a))
 
 
 # -- Two providers in mirror mode (ldap/fleet-mirror.ldif) ------------------

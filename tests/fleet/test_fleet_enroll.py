@@ -2,10 +2,13 @@
 private slapd built from the recipe: real unprivileged Unix users (system
 accounts whose names are the directory uids) drive the tool in a pty, the
 secret is read from the otpauth URI it prints and codes come from oathtool;
-then they log in through pam_totp_ldap.so. Re-enrolment needs the current
-code; a user cannot remove their enrolment, the admin can; every write the
-design review lists as refused is tried with ldapmodify as the user; SASL
-binds of an enrolled user fail on the recipe's server."""
+then they log in through pam_totp_ldap.so. An enrolled user cannot replace
+nor remove their factor: the admin resets it (class, link, secret), and the
+user enrols again; a session bound before (the post-review's finding 1)
+cannot take the account over; every write the design review lists as
+refused is tried with ldapmodify as the user, and the service account only
+adds plain claims; SASL binds of an enrolled user fail on the recipe's
+server."""
 import base64
 import os
 import re
@@ -22,7 +25,7 @@ import pexpect
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "pam"))
 from pamtest import PAM_AUTH_ERR, PAM_SUCCESS, PamTestCase  # noqa: E402
 import slapd_fixture  # noqa: E402
-from slapd_fixture import ADMIN, ADMIN_PW, BASE, SERVICE, SERVICE_PW, Slapd  # noqa: E402
+from slapd_fixture import ADMIN, ADMIN_PW, BASE, SERVICE, SERVICE_PW, LdapSession, Slapd  # noqa: E402
 
 MODULE = os.environ.get("PAM_TOTP_LDAP_MODULE", "")
 TOOL = os.environ.get("TOTP_ENROLL_LDAP", "")
@@ -33,7 +36,11 @@ URI_RE = re.compile(r"otpauth://\S+")
 PASSWORD_PROMPT = r"Directory password for \S+: "
 CODE_PROMPT = r"Enter the 6-digit code the app shows: "
 NEXT_PROMPT = r"Enter the next code the app shows: "
+INVALID_CREDENTIALS = 49
 INSUFFICIENT = 50
+CONSTRAINT_VIOLATION = 19  # a second value of the single-valued oathSecret
+UNWILLING = 53  # ppolicy's pwdSafeModify: not the current password
+SECRET_SET = "a secret is already set for you: another enrolment is done or under way; ask your administrator"
 
 
 def step_now():
@@ -66,15 +73,17 @@ class FleetEnrolment(PamTestCase):
     NEW = ("daemon", "bin", "games")        # not enrolled: they enrol
     ENROLLED = ("sys", "man", "mail", "news")  # enrolled by the admin with SECRETS
     PLAIN = ("lp",)                          # not enrolled: the refused writes
+    STALE = ("proxy",)                       # not enrolled: a session bound before enrolment
+    CAUGHT = ("backup",)                     # enrolled: a session bound with one code
 
     @classmethod
     def setUpClass(cls):
         cls.slapd = Slapd()
         cls.used = {}  # user -> the last step a bind of theirs used
         cls.secrets = {}
-        for n, user in enumerate(cls.NEW + cls.PLAIN):
+        for n, user in enumerate(cls.NEW + cls.PLAIN + cls.STALE):
             cls.slapd.add_user(user, user + "-pw", uid_number=31000 + n)
-        for n, user in enumerate(cls.ENROLLED):
+        for n, user in enumerate(cls.ENROLLED + cls.CAUGHT):
             raw = (user.encode() + b"-enrolled-secret-0123")[:20]
             cls.secrets[user] = b32(raw)
             cls.slapd.add_user(user, user + "-pw", secret=raw, uid_number=31100 + n)
@@ -113,14 +122,11 @@ class FleetEnrolment(PamTestCase):
         self.used[user] = step
         return step
 
-    def enrol(self, user, *args, current=None, command=None):
+    def enrol(self, user, *args, password=None, command=None):
         """Runs the enrolment in a pty as `user`; returns (secret, output, status)."""
         child = self.spawn(user, "--ldap-config", self.config, *args, command=command)
         child.expect(PASSWORD_PROMPT)
-        child.sendline(user + "-pw")
-        if current is not None:
-            child.expect(r"Current code from your authenticator app: ")
-            child.sendline(current)
+        child.sendline(password or user + "-pw")
         child.expect(URI_RE)
         secret = secret_of_uri(child.after.strip())
         child.expect(CODE_PROMPT)
@@ -140,10 +146,39 @@ class FleetEnrolment(PamTestCase):
             self.used[user] = max(self.used.get(user, 0), step)
         return secret, out.replace("\r\n", "\n"), status
 
-    def login(self, user, secret, rc=PAM_SUCCESS, step=None):
+    def login(self, user, secret, rc=PAM_SUCCESS, step=None, password=None):
         svc = self.box.service("s", f"auth required {MODULE} config={self.config}")
-        r = self.box.auth(svc, user, user + "-pw", code_at(secret, step or self.next_step(user)))
+        r = self.box.auth(svc, user, password or user + "-pw", code_at(secret, step or self.next_step(user)))
         self.assertAuth(r, rc)
+
+    def admin_reset(self, user, new_password=None):
+        """ldap/README.md, Recovery: the admin's --remove (class, link,
+        secret), then a new password handed over out of band."""
+        child = self.spawn(None, "--remove", "--user", user, "--admin-dn", ADMIN, "--ldap-config", self.config)
+        child.expect(r"Password for " + re.escape(ADMIN) + ": ")
+        child.sendline(ADMIN_PW)
+        out, status = self.finish(child)
+        self.assertEqual(status, 0, out)
+        self.assertIn(f"Removed the fleet enrolment of {user}", out)
+        if new_password:
+            self.slapd.modify(f"dn: uid={user},ou=people,{BASE}\nchangetype: modify\nreplace: userPassword\n"
+                              f"userPassword: {new_password}\n")
+        return out.replace("\r\n", "\n")
+
+    def session(self, user, password):
+        """A connection bound as `user` and kept open."""
+        s = LdapSession(self.slapd)
+        self.addCleanup(s.close)
+        self.assertEqual(s.bind(f"uid={user},ou=people,{BASE}", password)[0], 0)
+        return s
+
+    def secret_in(self, token_dn):
+        """The token's oathSecret as base32 (read as the rootdn), or None."""
+        text = self.entry(token_dn, "oathSecret") or ""
+        m = re.search(r"^oathSecret(:: |: )(.*)$", text, re.M)
+        if not m:
+            return None
+        return b32(base64.b64decode(m.group(2)) if m.group(1) == ":: " else m.group(2).encode())
 
     def entry(self, dn, *attributes):
         return slapd_fixture.read_entry(self.slapd, dn, *attributes)
@@ -179,6 +214,9 @@ class FleetEnrolment(PamTestCase):
                            capture_output=True, text=True, timeout=20)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(f"daemon (uid=daemon,ou=people,{BASE}): enrolled, token cn=daemon,ou=tokens,{BASE}", r.stdout)
+        # The recipe hides the token from anonymous readers (post-review
+        # finding 4): not "none yet".
+        self.assertIn("last step used: not readable without binding", r.stdout)
         self.assertNotIn(secret, r.stdout)
         r = subprocess.run(as_user("lp") + [TOOL, "--status", "--ldap-config", self.config],
                            capture_output=True, text=True, timeout=20)
@@ -198,41 +236,44 @@ class FleetEnrolment(PamTestCase):
         self.assertEqual(status, 0, out)
         self.login("bin", secret)
 
-    def test_reenrolment_needs_the_current_code(self):
-        old = self.secrets["sys"]
-        token_dn = f"cn=sys,ou=tokens,{BASE}"
-        before = self.entry(token_dn, "oathSecret")
-        # The password alone: the tool asks for the current code; a wrong one
-        # is refused by the directory and nothing changes.
-        child = self.spawn("sys", "--ldap-config", self.config)
-        child.expect(PASSWORD_PROMPT)
-        child.sendline("sys-pw")
-        child.expect(r"Current code from your authenticator app: ")
-        child.sendline("")
-        rest, status = self.finish(child)
-        self.assertEqual(status, 1, rest)
-        self.assertIn("nothing", rest)
-        child = self.spawn("sys", "--ldap-config", self.config)
-        child.expect(PASSWORD_PROMPT)
-        child.sendline("sys-pw")
-        child.expect(r"Current code from your authenticator app: ")
-        right = code_at(old, step_now())
-        child.sendline("%06d" % ((int(right) + 1) % 1000000))
-        rest, status = self.finish(child)
-        self.assertEqual(status, 1, rest)
-        self.assertIn("wrong password or code); nothing was changed", rest)
-        r = self.user_modify("sys", f"dn: {token_dn}\nchangetype: modify\nreplace: oathSecret\noathSecret: x\n")
-        self.assertEqual(r.returncode, 49, r.stderr)  # the password alone does not bind
-        self.assertEqual(self.entry(token_dn, "oathSecret"), before)
-        # With the current code: a new secret, checked by the directory with
-        # the next code (the bind used this step).
-        secret, out, status = self.enrol("sys", current=code_at(old, self.next_step("sys", at_least=step_now())))
+    def test_enrolled_user_cannot_reenrol(self):
+        """No self-service re-enrolment (post-review finding 1): the tool
+        sends an enrolled user to the admin before asking anything, and even
+        bound with password and code they cannot replace, delete or add a
+        secret. The admin's reset, then a first enrolment: the new secret
+        logs in, the old one does not, the token's last step is kept."""
+        user, old = "sys", self.secrets["sys"]
+        token_dn = f"cn={user},ou=tokens,{BASE}"
+        r = subprocess.run(as_user(user) + [TOOL, "--ldap-config", self.config],
+                           capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(f"{user} is enrolled already (token {token_dn}); nothing was changed", r.stderr)
+        self.assertIn(f"totp-enroll-ldap --remove --user {user} --admin-dn", r.stderr)
+        self.assertNotIn("Directory password", r.stdout + r.stderr)
+        code = code_at(old, self.next_step(user))
+        r = subprocess.run(["ldapmodify", "-c", "-x", "-H", self.slapd.ldapi, "-D", f"uid={user},ou=people,{BASE}",
+                            "-w", f"{user}-pw{code}"],
+                           input=(f"dn: {token_dn}\nchangetype: modify\nreplace: oathSecret\noathSecret: mine\n\n"
+                                  f"dn: {token_dn}\nchangetype: modify\ndelete: oathSecret\n\n"
+                                  f"dn: {token_dn}\nchangetype: modify\nadd: oathSecret\noathSecret: mine\n"),
+                           capture_output=True, text=True)
+        self.assertEqual(r.stderr.count(f"Insufficient access ({INSUFFICIENT})"), 2, r.stderr)
+        self.assertEqual(r.stderr.count(f"Constraint violation ({CONSTRAINT_VIOLATION})"), 1, r.stderr)
+        self.assertEqual(self.secret_in(token_dn), old)
+        step = self.entry(token_dn, "oathTOTPLastTimeStep")
+        self.assertIn(f"oathTOTPLastTimeStep: {self.used[user]}", step)
+        # The admin's reset: the secret goes, the token and its step stay.
+        out = self.admin_reset(user, "sys-new-pw")
+        self.assertIn(f"the secret of {token_dn}", out)
+        self.assertIsNone(self.secret_in(token_dn))
+        self.assertEqual(self.entry(token_dn, "oathTOTPLastTimeStep"), step)
+        secret, out, status = self.enrol(user, password="sys-new-pw")
         self.assertEqual(status, 0, out)
-        self.assertNotEqual(self.entry(token_dn, "oathSecret"), before)
+        self.assertEqual(self.secret_in(token_dn), secret)
         # The old secret's code of an unused step is refused (a refused bind
         # uses no step); the new secret's logs in.
-        self.login("sys", old, rc=PAM_AUTH_ERR, step=self.used["sys"] + 1)
-        self.login("sys", secret)
+        self.login(user, old, rc=PAM_AUTH_ERR, step=self.used[user] + 1, password="sys-new-pw")
+        self.login(user, secret, password="sys-new-pw")
 
     def test_removal_is_the_admins(self):
         user, token_dn = "man", f"cn=man,ou=tokens,{BASE}"
@@ -255,22 +296,28 @@ class FleetEnrolment(PamTestCase):
                            capture_output=True, text=True)
         self.assertEqual(r.stderr.count(f"Insufficient access ({INSUFFICIENT})"), 3, r.stderr)
         self.assertIn("objectClass: oathTOTPUser", self.entry(dn, "objectClass"))
-        # The admin removes: class and link by value; the token (and its step) stay.
-        child = self.spawn(None, "--remove", "--user", user, "--admin-dn", ADMIN, "--ldap-config", self.config)
-        child.expect(r"Password for " + re.escape(ADMIN) + ": ")
-        child.sendline(ADMIN_PW)
-        out, status = self.finish(child)
-        self.assertEqual(status, 0, out)
-        self.assertIn(f"Removed the fleet enrolment of {user}", out)
+        # The admin removes: class and link by value, the token's secret;
+        # the token (and its step) stay.
+        out = self.admin_reset(user)
+        self.assertIn(f"the class oathTOTPUser, the link and the secret of {token_dn}; the token is kept", out)
         entry = self.entry(dn, "objectClass", "oathTOTPToken")
         self.assertNotIn("oathTOTPUser", entry)
         self.assertNotIn("oathTOTPToken", entry)
         self.assertIn("oathTOTPLastTimeStep", self.entry(token_dn, "oathTOTPLastTimeStep"))
+        self.assertIsNone(self.secret_in(token_dn))
         # Then the user enrols again with the password (the kept token gets
-        # the new secret) and logs in.
+        # the new secret, added) and logs in.
         secret, out, status = self.enrol(user)
         self.assertEqual(status, 0, out)
+        self.assertEqual(self.secret_in(token_dn), secret)
         self.login(user, secret)
+        # Nothing to remove: refused, nothing written.
+        child = self.spawn(None, "--remove", "--user", "games", "--admin-dn", ADMIN, "--ldap-config", self.config)
+        child.expect(r"Password for " + re.escape(ADMIN) + ": ")
+        child.sendline(ADMIN_PW)
+        out, status = self.finish(child)
+        self.assertEqual(status, 1, out)
+        self.assertIn(f"is not enrolled and cn=games,ou=tokens,{BASE} holds no secret; nothing was changed", out)
 
     def test_refused_writes(self):
         """The design review's refused list, as ldapmodify by the user."""
@@ -324,6 +371,14 @@ class FleetEnrolment(PamTestCase):
         self.assertEqual(r.returncode, INSUFFICIENT, r.stderr)
         r = self.user_modify(me, f"dn: {my_token}\nchangetype: delete\n")
         self.assertEqual(r.returncode, INSUFFICIENT, r.stderr)
+        # Their own secret is add-only (post-review finding 1): no replace,
+        # no delete, no second value.
+        for op, expected in (("replace", INSUFFICIENT), ("delete", INSUFFICIENT), ("add", CONSTRAINT_VIOLATION)):
+            with self.subTest(f"{op} their own secret"):
+                r = self.user_modify(me, f"dn: {my_token}\nchangetype: modify\n{op}: oathSecret\n"
+                                         + ("" if op == "delete" else "oathSecret: 09876543210987654321\n"))
+                self.assertEqual(r.returncode, expected, r.stderr)
+        self.assertEqual(self.secret_in(my_token), b32(b"12345678901234567890"))
         # An enrolled user with their code reads no secret and cannot write
         # their token's step.
         code = code_at(self.secrets[other], self.next_step(other))
@@ -360,6 +415,85 @@ class FleetEnrolment(PamTestCase):
         self.assertEqual(r.returncode, INSUFFICIENT, r.stderr)
         self.assertIsNotNone(self.entry(f"cn=1000,{token_dn}"))
         self.assertIsNone(self.entry(f"cn=1001,{token_dn}"))
+
+    def test_a_stale_session_cannot_take_over(self):
+        """Post-review finding 1 (/tmp/pr_exp/exp1.py): a session bound as the
+        user with the password alone before enrolment, kept open through the
+        enrolment, the admin's reset (a new password) and the re-enrolment.
+        slapd still authorizes it as the user, but every write that would
+        matter is refused: the secret is add-only, the password needs the
+        current one (pwdSafeModify). The attacker never logs in; the user
+        does."""
+        user, new_pw = "proxy", "proxy-new-pw"
+        dn, token_dn = f"uid={user},ou=people,{BASE}", f"cn={user},ou=tokens,{BASE}"
+        stale = self.session(user, user + "-pw")
+        _, out, status = self.enrol(user)
+        self.assertEqual(status, 0, out)
+        self.admin_reset(user, new_pw)
+        secret, out, status = self.enrol(user, password=new_pw)
+        self.assertEqual(status, 0, out)
+        mine = b"ATTACKER-secret-2024"
+        attempts = {
+            "replace the secret": (stale.modify, token_dn, ("replace", "oathSecret", [mine])),
+            "delete the secret": (stale.modify, token_dn, ("delete", "oathSecret", [])),
+            "add a second secret": (stale.modify, token_dn, ("add", "oathSecret", [mine])),
+            "delete the token": (stale.delete, token_dn),
+            "replace the password": (stale.modify, dn, ("replace", "userPassword", ["attacker-pw"])),
+            "change the password from the old one": (
+                stale.modify, dn, ("delete", "userPassword", [user + "-pw"]), ("add", "userPassword", ["attacker-pw"])),
+            "delete the class": (stale.modify, dn, ("delete", "objectClass", ["oathTOTPUser"])),
+            "delete the link": (stale.modify, dn, ("delete", "oathTOTPToken", [token_dn])),
+        }
+        expected = {"add a second secret": CONSTRAINT_VIOLATION, "change the password from the old one": UNWILLING}
+        for what, (operation, *args) in attempts.items():
+            with self.subTest(what):
+                self.assertEqual(operation(*args)[0], expected.get(what, INSUFFICIENT))
+        self.assertEqual(self.secret_in(token_dn), secret)
+        # The attacker never logs in: not with the old password, nor with the
+        # password they tried to set and a code of their secret (two tries:
+        # the policy locks the account at three, pwdMaxFailure).
+        probe = LdapSession(self.slapd)
+        self.addCleanup(probe.close)
+        for password in (user + "-pw", "attacker-pw" + code_at(b32(mine), step_now())):
+            self.assertEqual(probe.bind(dn, password)[0], INVALID_CREDENTIALS, password)
+        self.login(user, secret, password=new_pw)
+
+    def test_secret_already_set_then_recovery(self):
+        """A session bound once with password and one code (a captured one)
+        outlives the admin's reset and adds its own secret before the user
+        enrols: the user's enrolment refuses visibly and writes nothing
+        (post-review finding 3), the attacker cannot log in (the new
+        password is needed and cannot be changed without it); ldap/README.md,
+        Recovery: a restart of slapd drops the session, a second reset, and
+        the user enrols."""
+        user, token_dn = "backup", f"cn=backup,ou=tokens,{BASE}"
+        dn = f"uid={user},ou=people,{BASE}"
+        stale = self.session(user, user + "-pw" + code_at(self.secrets[user], self.next_step(user)))
+        self.admin_reset(user, "backup-pw-2")
+        mine = b"ATTACKER-secret-2024"
+        self.assertEqual(stale.modify(token_dn, ("add", "oathSecret", [mine]))[0], 0)
+        self.assertEqual(stale.modify(dn, ("delete", "userPassword", [user + "-pw"]),
+                                      ("add", "userPassword", ["attacker-pw"]))[0], UNWILLING)
+        self.assertEqual(stale.modify(dn, ("replace", "userPassword", ["attacker-pw"]))[0], INSUFFICIENT)
+        probe = LdapSession(self.slapd)
+        self.addCleanup(probe.close)
+        for password in (user + "-pw", user + "-pw" + code_at(b32(mine), step_now())):
+            self.assertEqual(probe.bind(dn, password)[0], INVALID_CREDENTIALS, password)
+        _, out, status = self.enrol(user, password="backup-pw-2")
+        self.assertEqual(status, 1, out)
+        self.assertIn(SECRET_SET, " ".join(out.split()))
+        self.assertNotIn("oathTOTPUser", self.entry(dn, "objectClass"))
+        self.assertEqual(self.secret_in(token_dn), b32(mine))
+        # Recovery: restart slapd (every session goes), reset again.
+        self.slapd.stop()
+        self.slapd.start()
+        with self.assertRaises(ConnectionError):
+            stale.modify(token_dn, ("delete", "oathSecret", []))
+        out = self.admin_reset(user, "backup-pw-3")
+        self.assertIn(f"Removed the fleet enrolment of {user} ({dn}): the secret of {token_dn}", out)
+        secret, out, status = self.enrol(user, password="backup-pw-3")
+        self.assertEqual(status, 0, out)
+        self.login(user, secret, password="backup-pw-3")
 
     def test_sasl_binds_fail_for_an_enrolled_user(self):
         """Review finding 3: SASL binds skip the otp overlay, so the recipe
