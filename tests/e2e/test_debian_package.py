@@ -48,9 +48,9 @@ EXPECTED = {
         "./usr/share/pam-configs/totp": "-rw-r--r--",
         "./usr/share/doc/libpam-totp/copyright": "-rw-r--r--",
     },
-    # Fleet mode. No pam-auth-update profile: the module needs its options
-    # first (pam_totp_ldap(8)). More files (totp-enroll-ldap) go here as
-    # debian/libpam-totp-ldap.install gains them.
+    # Fleet mode: each line of debian/libpam-totp-ldap.install has its file
+    # here. No pam-auth-update profile: the module needs its options first
+    # (pam_totp_ldap(8)).
     "libpam-totp-ldap": {
         "./lib/x86_64-linux-gnu/security/pam_totp_ldap.so": "-rw-r--r--",
         "./usr/bin/totp-enroll-ldap": "-rwxr-xr-x",
@@ -214,10 +214,16 @@ def main():
         failures = []
         for package, files in expected.items():
             failures += check_contents(debs[package], package, files)
+        ldap_listing = subprocess.run(["dpkg-deb", "-c", debs["libpam-totp-ldap"]], check=True,
+                                      capture_output=True, text=True).stdout
+        if "/pam-configs/" in ldap_listing:
+            failures.append("libpam-totp-ldap ships a pam-auth-update profile: the module needs "
+                            "its options first (pam_totp_ldap(8))")
         if not failures:
-            log("contents: libpam-totp: module, totp-enroll 0755 (no s bit), three manual pages, "
-                "pam-auth-update profile, copyright; libpam-totp-ldap: module, manual page, "
-                "copyright, no profile; nothing else")
+            log("contents: " + "; ".join(f"{package}: {len(files)} files" for package, files in
+                                        expected.items()) +
+                ", each with its mode, no s bit, nothing else; a pam-auth-update profile "
+                "(off) in libpam-totp only")
         depends = check_depends(debs)
         failures += depends
         if not depends:
