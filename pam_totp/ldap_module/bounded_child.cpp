@@ -15,9 +15,14 @@
 //   with every length checked; no secret crosses the pipe: the child has
 //   the password and code by fork's copy, and wipes them after use.
 // - The child has no more privileges than it needs: as root it drops to
-//   kChildUid/kChildGid (no groups, not dumpable, no new privileges); libldap
-//   then reads no ldaprc or LDAP* variable (LDAPNOINIT); a child that cannot
-//   drop refuses to work.
+//   kChildUid/kChildGid (no groups, no capabilities, not dumpable, no core
+//   file, no new privileges); libldap then reads no ldaprc or LDAP* variable
+//   (LDAPNOINIT); a child that cannot drop refuses to work. Not dumpable
+//   whatever fs.suid_dumpable says (the uid change resets the flag to it):
+//   set again after setresuid, with the capabilities kept until then so that
+//   no process of uid 65534 can attach in between (drop_privileges), and a
+//   child that finds itself traced afterwards exits without a reply (so
+//   under strace -f or gdb the LDAP phases fail).
 // - Callers with threads and signal handlers (sshd, sudo, gdm): all signals
 //   are blocked across fork, so no caller handler runs in the child before it
 //   resets them to SIG_DFL; SIGCHLD stays blocked in the calling thread until
@@ -38,15 +43,19 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <exception>
 #include <optional>
@@ -127,18 +136,87 @@ Status die_with(pid_t parent) {
     return {};
 }
 
+// Capabilities through the system calls (no libcap): all three sets.
+using CapData = std::array<__user_cap_data_struct, _LINUX_CAPABILITY_U32S_3>;
+
+Status clear_capabilities() {
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    CapData data{};
+    if (::syscall(SYS_capset, &header, data.data()) != 0)
+        return Error{std::string("cannot drop the capabilities: ") + std::strerror(errno)};
+    CapData now{};
+    if (::syscall(SYS_capget, &header, now.data()) != 0)
+        return Error{std::string("cannot read the capabilities: ") + std::strerror(errno)};
+    for (const auto& d : now)
+        if (d.effective != 0 || d.permitted != 0 || d.inheritable != 0)
+            return Error{"the LDAP process kept capabilities"};
+    return {};
+}
+
+Status not_dumpable() {
+    if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 || ::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+        return Error{"the LDAP process cannot be made undumpable"};
+    return {};
+}
+
+// A tracer attached in a window this code did not close would control the
+// process, replies included: refuse to go on. /proc/self/status read once.
+Status check_not_traced() {
+    UniqueFd fd(::open("/proc/self/status", O_RDONLY | O_CLOEXEC));
+    if (!fd) return Error{std::string("/proc/self/status: ") + std::strerror(errno)};
+    std::string text;
+    char buffer[4096];
+    for (;;) {
+        const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return Error{std::string("/proc/self/status: ") + std::strerror(errno)};
+        if (n == 0) break;
+        text.append(buffer, static_cast<std::size_t>(n));
+        if (text.size() > 64 * 1024) return Error{"/proc/self/status: too long"};
+    }
+    auto tracer = tracer_pid_in(text);
+    if (!tracer) return tracer.error();
+    if (*tracer != 0)
+        return Error{"the LDAP process is traced (pid " + std::to_string(*tracer) + ")"};
+    return {};
+}
+
+// Not traceable, nor dumped, by other processes of the uid it becomes: it
+// holds the passwords and writes the verdict. The kernel sets the dumpable
+// flag to fs.suid_dumpable whenever the effective uid changes, so it is
+// cleared again after setresuid. Between the two, with suid_dumpable=1, a
+// process of uid 65534 could attach (or open /proc/PID/mem, which stays
+// open): the permitted capabilities kept across setresuid (KEEPCAPS) make
+// the kernel refuse a tracer without them until the flag is cleared, and
+// only then are they dropped (which leaves the flag alone: fewer
+// capabilities, same uid). TracerPid is checked last, in case.
 Status drop_privileges(pid_t parent) {
-    // Not traceable, nor dumped, by other processes of the uid it becomes
-    // (it holds the passwords): before the change, whatever suid_dumpable says.
-    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    if (::geteuid() != 0) return {};  // nothing to give up (the module needs root anyway)
-    if (::setgroups(0, nullptr) != 0 || ::setresgid(kChildGid, kChildGid, kChildGid) != 0 ||
-        ::setresuid(kChildUid, kChildUid, kChildUid) != 0)
-        return Error{std::string("cannot drop to uid ") + std::to_string(kChildUid) + ": " +
-                     std::strerror(errno)};
-    if (::setuid(0) == 0 || ::geteuid() != kChildUid || ::getegid() != kChildGid)
-        return Error{"the LDAP process kept root's privileges"};
+    const rlimit no_core{0, 0};  // the caller's (the user's, through sudo)
+    if (::setrlimit(RLIMIT_CORE, &no_core) != 0)
+        return Error{std::string("cannot set RLIMIT_CORE: ") + std::strerror(errno)};
+    if (auto s = not_dumpable(); !s) return s;
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        return Error{std::string("cannot set no_new_privs: ") + std::strerror(errno)};
+    if (::geteuid() == 0) {  // else nothing to give up (the module needs root anyway)
+        if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
+            return Error{std::string("cannot keep the capabilities: ") + std::strerror(errno)};
+        if (::setgroups(0, nullptr) != 0 || ::setresgid(kChildGid, kChildGid, kChildGid) != 0 ||
+            ::setresuid(kChildUid, kChildUid, kChildUid) != 0)
+            return Error{std::string("cannot drop to uid ") + std::to_string(kChildUid) + ": " +
+                         std::strerror(errno)};
+        if (auto s = not_dumpable(); !s) return s;
+        if (auto s = clear_capabilities(); !s) return s;
+        ::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+        if (::setuid(0) == 0 || ::geteuid() != kChildUid || ::getegid() != kChildGid)
+            return Error{"the LDAP process kept root's privileges"};
+        if (::prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+            return Error{"the LDAP process became dumpable again"};
+    }
+    rlimit core{};
+    if (::getrlimit(RLIMIT_CORE, &core) != 0 || core.rlim_cur != 0 || core.rlim_max != 0)
+        return Error{"the LDAP process kept a core size limit"};
+    // Traced: whatever it would send could be the tracer's, so nothing.
+    if (!check_not_traced()) ::_exit(4);
     return die_with(parent);
 }
 
@@ -278,6 +356,27 @@ struct Progress {
 };
 
 }  // namespace
+
+Result<long> tracer_pid_in(std::string_view status) {
+    constexpr std::string_view key = "TracerPid:";
+    std::size_t at = 0;
+    while (at < status.size()) {
+        std::size_t end = status.find('\n', at);
+        if (end == std::string_view::npos) end = status.size();
+        std::string_view line = status.substr(at, end - at);
+        at = end + 1;
+        if (!line.starts_with(key)) continue;
+        line.remove_prefix(key.size());
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
+            line.remove_prefix(1);
+        long pid = 0;
+        const auto [rest, ec] = std::from_chars(line.data(), line.data() + line.size(), pid);
+        if (ec != std::errc{} || rest != line.data() + line.size() || pid < 0)
+            return Error{"/proc/self/status: a TracerPid that is not a pid"};
+        return pid;
+    }
+    return Error{"/proc/self/status: no TracerPid"};
+}
 
 void ChildChannel::doing(std::string_view what) {
     send(fd_, {ChildMessageKind::doing, 0, {std::string(what)}});

@@ -40,7 +40,8 @@ class ChildChannel {
 
 // The uid and gid the child drops to when it starts as root (Debian's
 // nobody and nogroup), after which it can read no root-only file and no
-// other process of that uid may trace it.
+// other process of that uid may trace it (bounded_child.cpp's
+// drop_privileges), though any may signal it.
 inline constexpr unsigned kChildUid = 65534;
 inline constexpr unsigned kChildGid = 65534;
 
@@ -58,5 +59,9 @@ inline constexpr std::chrono::milliseconds kChildGrace{250};
 inline constexpr int kChildFailed = -1;
 Result<ChildReply> run_bounded_child(Deadline deadline,
                                      const std::function<ChildReply(ChildChannel&)>& work);
+
+// The TracerPid of a /proc/PID/status text (0: not traced); an error when
+// the line is missing or not a number, which the child takes as traced.
+Result<long> tracer_pid_in(std::string_view status);
 
 }  // namespace pam_totp

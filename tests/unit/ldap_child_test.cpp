@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +18,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -292,4 +297,130 @@ TEST_CASE("LDAP child: only stdio and its pipe are left open in it", "[ldap_chil
     REQUIRE(without_stdin.ok());
     CHECK(without_stdin->fields == std::vector<std::string>{"fine"});
     CHECK(no_children_left());
+}
+
+namespace {
+
+// fs.suid_dumpable set for the duration of a test, and put back.
+class SuidDumpable {
+  public:
+    static constexpr const char* kPath = "/proc/sys/fs/suid_dumpable";
+    explicit SuidDumpable(const std::string& value) {
+        std::ifstream in(kPath);
+        std::string old;
+        if (!(in >> old)) return;
+        if (!write(value)) return;
+        saved_ = old;
+    }
+    SuidDumpable(const SuidDumpable&) = delete;
+    SuidDumpable& operator=(const SuidDumpable&) = delete;
+    ~SuidDumpable() {
+        if (saved_) write(*saved_);
+    }
+    bool set() const { return saved_.has_value(); }
+
+  private:
+    static bool write(const std::string& value) {
+        std::ofstream out(kPath);
+        out << value << "\n";
+        out.close();
+        return !out.fail();
+    }
+    std::optional<std::string> saved_;
+};
+
+// What a process of the child's uid, without capabilities, can do to it:
+// "attach refused" and "mem refused", or what it managed.
+std::string attack_from_same_uid(pid_t target) {
+    const pid_t attacker = ::fork();
+    if (attacker == 0) {
+        int result = 0;
+        if (::ptrace(PTRACE_SEIZE, target, nullptr, nullptr) == 0) result |= 1;
+        const std::string mem = "/proc/" + std::to_string(target) + "/mem";
+        const int fd = ::open(mem.c_str(), O_RDWR);
+        if (fd >= 0) result |= 2;
+        ::_exit(result);
+    }
+    int status = 0;
+    if (attacker < 0 || ::waitpid(attacker, &status, 0) != attacker || !WIFEXITED(status))
+        return "no attacker";
+    const int result = WEXITSTATUS(status);
+    return std::string(result & 1 ? "attached" : "attach refused") + ", " +
+           (result & 2 ? "mem opened" : "mem refused");
+}
+
+}  // namespace
+
+TEST_CASE("LDAP child: not dumpable, no core, whatever fs.suid_dumpable says", "[ldap_child]") {
+    // The uid change resets the dumpable flag to fs.suid_dumpable: at 0
+    // (Debian's default) the flag would be 0 anyway, so the test sets 1
+    // (the debugging setting) if it can.
+    rlimit core_before{};
+    REQUIRE(::getrlimit(RLIMIT_CORE, &core_before) == 0);
+    rlimit core_big = core_before;
+    core_big.rlim_cur = core_big.rlim_max;  // a caller that allows core files
+    REQUIRE(::setrlimit(RLIMIT_CORE, &core_big) == 0);
+    std::optional<SuidDumpable> suid_dumpable;
+    if (::geteuid() == 0) suid_dumpable.emplace("1");
+    if (!suid_dumpable || !suid_dumpable->set())
+        WARN(
+            "fs.suid_dumpable not set to 1 (needs root and a writable /proc/sys): the check "
+            "below proves little");
+    auto reply = run_bounded_child(in(5000ms), [](ChildChannel&) {
+        rlimit core{};
+        ::getrlimit(RLIMIT_CORE, &core);
+        return ChildReply{0,
+                          {std::to_string(::prctl(PR_GET_DUMPABLE)),
+                           std::to_string(core.rlim_cur) + " " + std::to_string(core.rlim_max),
+                           attack_from_same_uid(::getpid())}};
+    });
+    suid_dumpable.reset();
+    REQUIRE(::setrlimit(RLIMIT_CORE, &core_before) == 0);
+    REQUIRE(reply.ok());
+    REQUIRE(reply->fields.size() == 3);
+    CHECK(reply->fields[0] == "0");
+    CHECK(reply->fields[1] == "0 0");
+    CHECK(reply->fields[2] == "attach refused, mem refused");
+    CHECK(no_children_left());
+}
+
+TEST_CASE("LDAP child: no capabilities left after the drop", "[ldap_child]") {
+    auto reply = run_bounded_child(in(5000ms), [](ChildChannel&) {
+        std::ifstream in("/proc/self/status");
+        ChildReply out;
+        for (std::string line; std::getline(in, line);)
+            if (line.starts_with("Cap") || line.starts_with("TracerPid:"))
+                out.fields.push_back(line);
+        return out;
+    });
+    REQUIRE(reply.ok());
+    const std::vector<std::string> expected{
+        "CapInh:\t0000000000000000", "CapPrm:\t0000000000000000", "CapEff:\t0000000000000000"};
+    for (const std::string& line : expected) {
+        INFO(line);
+        if (::geteuid() == 0)
+            CHECK(std::find(reply->fields.begin(), reply->fields.end(), line) !=
+                  reply->fields.end());
+    }
+    CHECK(std::find(reply->fields.begin(), reply->fields.end(), "TracerPid:\t0") !=
+          reply->fields.end());
+    CHECK(no_children_left());
+}
+
+TEST_CASE("LDAP child: a traced child fails closed (TracerPid)", "[ldap_child]") {
+    const std::string head = "Name:\tpam_totp\nState:\tR (running)\nTgid:\t7\n";
+    auto parsed = [&](const std::string& line) { return tracer_pid_in(head + line + "Uid:\t0\n"); };
+    REQUIRE(parsed("TracerPid:\t0\n").ok());
+    CHECK(*parsed("TracerPid:\t0\n") == 0);
+    REQUIRE(parsed("TracerPid:\t4242\n").ok());
+    CHECK(*parsed("TracerPid:\t4242\n") == 4242);
+    CHECK(*tracer_pid_in("TracerPid: 17") == 17);  // last line, no newline
+    // Anything else is no proof of "not traced".
+    for (const std::string bad :
+         {"", "TracerPid:\t\n", "TracerPid:\t-1\n", "TracerPid:\t12x\n", "TracerPid:\tnone\n",
+          "TracerPid:\t99999999999999999999999\n", "tracerpid:\t0\n", " TracerPid:\t0\n"}) {
+        INFO(bad);
+        CHECK_FALSE(parsed(bad).ok());
+    }
+    CHECK(tracer_pid_in("").error().message == "/proc/self/status: no TracerPid");
 }
