@@ -12,6 +12,7 @@
 
 #include "core/code_input.h"
 #include "core/otp.h"
+#include "core/printable_text.h"
 #include "core/secret_bytes.h"
 #include "core/secret_file.h"
 #include "core/user_account.h"
@@ -45,13 +46,20 @@ Error usage(std::string message) {
                    message + "\nTry 'totp-enroll-ldap --help' for more information.");
 }
 
+// What this tool prints carries the directory's DNs and diagnostics: no
+// terminal escapes or other control characters from the server reach the
+// user's terminal (newlines stay: the messages have several lines).
+constexpr std::size_t kMaxPrinted = 16384;
+
 ExitCode fail(const Error& error) {
-    write_stderr("totp-enroll-ldap: " + error.message + "\n");
+    write_stderr(pam_totp::printable_text("totp-enroll-ldap: " + error.message, kMaxPrinted, true) +
+                 "\n");
     return exit_code(error);
 }
 
 ExitCode say(const std::string& text) {
-    if (auto status = write_stdout(text); !status) return fail(status.error());
+    if (auto status = write_stdout(pam_totp::printable_text(text, kMaxPrinted, true)); !status)
+        return fail(status.error());
     return ExitCode::ok;
 }
 
@@ -400,9 +408,9 @@ ExitCode run_status(Session& session) {
     auto state = enrolment_of(*entry);
     if (!state) return fail(state.error());
     if (!state->enrolled) {
-        if (auto shown = write_stdout(session.user + " (" + entry->dn + "): not enrolled\n");
-            !shown)
-            return fail(shown.error());
+        if (auto shown = say(session.user + " (" + entry->dn + "): not enrolled\n");
+            shown != ExitCode::ok)
+            return shown;
         return ExitCode::not_enrolled;
     }
     std::string text =

@@ -1,6 +1,8 @@
 // totp-enroll-ldap: fleet enrolment (see totp-enroll(1), FLEET ENROLMENT).
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <exception>
 #include <string>
@@ -14,6 +16,11 @@ int main(int argc, char** argv) {
     // libldap reads no ldaprc, ldap.conf or LDAP* variables of the user's:
     // every setting comes from the root-owned configuration file.
     ::setenv("LDAPNOINIT", "1", 1);
+    // It holds the user's password and the new secret: no core file, and no
+    // other process of the user's may attach to it (ptrace) while it runs.
+    const struct rlimit no_core { 0, 0 };
+    ::setrlimit(RLIMIT_CORE, &no_core);
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     try {
         auto parsed = parse_ldap_enroll_options(argc, argv);
         if (!parsed) {
