@@ -23,13 +23,18 @@
 //   no process of uid 65534 can attach in between (drop_privileges), and a
 //   child that finds itself traced afterwards exits without a reply (so
 //   under strace -f or gdb the LDAP phases fail).
+// - Nothing of the caller's session: the child is a session of its own (no
+//   terminal's ^C, ^\ or ^Z, no signal to the login's process group reaches
+//   it), with stdin, stdout and stderr on /dev/null and "/" as its cwd.
 // - Callers with threads and signal handlers (sshd, sudo, gdm): all signals
 //   are blocked across fork, so no caller handler runs in the child before it
-//   resets them to SIG_DFL; SIGCHLD stays blocked in the calling thread until
-//   the child is reaped (as system() does), and the child is waited for and
-//   killed through a pidfd (its pid alone, if the kernel has none), never
-//   wait(): a caller's handler cannot take our child's status, nor we one of
-//   the caller's. Killed and reaped on every path (RAII), so no zombie.
+//   resets them to SIG_DFL, and stay blocked until the privileges are
+//   dropped (before, the user of su or sudo may signal it); SIGCHLD stays
+//   blocked in the calling thread until the child is reaped (as system()
+//   does), and the child is waited for and killed through a pidfd (its pid
+//   alone, if the kernel has none), never wait(): a caller's handler cannot
+//   take our child's status, nor we one of the caller's. Killed and reaped
+//   on every path (RAII), so no zombie.
 // - fork in a multithreaded caller: the child uses malloc (glibc makes it
 //   usable after fork) and libldap, whose state is fresh: the parent never
 //   calls libldap, so the child initialises it and opens its own handles. A
@@ -237,25 +242,55 @@ void close_inherited(int keep) {
     close_from(std::max(fd + 1, 3u), ~0u);
 }
 
+// Nothing of the caller's terminal, connection or directory: stdin, stdout
+// and stderr on /dev/null (under sshd -i they are the client's socket, where
+// a library's stray message would corrupt the stream), the cwd "/".
+Status detach_from_caller() {
+    UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    if (!null) return Error{std::string("/dev/null: ") + std::strerror(errno)};
+    for (int fd = 0; fd <= 2; ++fd)
+        if (fd != null.get() && ::dup2(null.get(), fd) != fd)
+            return Error{std::string("/dev/null: ") + std::strerror(errno)};
+    if (null.get() <= 2) {
+        // It became one of the three: it stays, without close-on-exec.
+        ::fcntl(null.release(), F_SETFD, 0);
+    }
+    if (::chdir("/") != 0) return Error{std::string("chdir /: ") + std::strerror(errno)};
+    return {};
+}
+
 [[noreturn]] void child_main(int fd, pid_t parent, Deadline deadline,
                              const std::function<ChildReply(ChildChannel&)>& work) noexcept {
-    // Every signal is blocked (the parent did, before fork).
+    // Every signal is blocked (the parent did, before fork), and stays so
+    // until the privileges are dropped: until then its real uid may be the
+    // user's (sudo, su), who could signal it. A session of its own first,
+    // out of the caller's process group: a ^C, ^\ or ^Z on the terminal of
+    // su or sudo, or a signal to the login's group, does not reach it.
+    const int setsid_error = ::setsid() < 0 ? errno : 0;
     reset_signals();
     close_inherited(fd);
+    ChildChannel channel(fd);
+    if (setsid_error != 0) {
+        channel.reply({kChildFailed, {std::string("setsid: ") + std::strerror(setsid_error)}});
+        ::_exit(0);
+    }
+    if (auto detached = detach_from_caller(); !detached) {
+        channel.reply({kChildFailed, {detached.error().message}});
+        ::_exit(0);
+    }
     if (!die_with(parent)) ::_exit(3);
     // And, should the parent be unable to kill it, by itself soon after.
     const auto left = std::chrono::ceil<std::chrono::seconds>(deadline - Deadline::clock::now());
     ::alarm(static_cast<unsigned>(std::max<long long>(left.count(), 0)) + 2);
-    sigset_t none;
-    sigemptyset(&none);
-    ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
 
-    ChildChannel channel(fd);
     try {
         clean_environment();
         if (auto dropped = drop_privileges(parent); !dropped) {
             channel.reply({kChildFailed, {dropped.error().message}});
         } else {
+            sigset_t none;
+            sigemptyset(&none);
+            ::pthread_sigmask(SIG_SETMASK, &none, nullptr);
             channel.reply(work(channel));
         }
     } catch (const std::exception& e) {

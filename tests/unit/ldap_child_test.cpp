@@ -424,3 +424,55 @@ TEST_CASE("LDAP child: a traced child fails closed (TracerPid)", "[ldap_child]")
     }
     CHECK(tracer_pid_in("").error().message == "/proc/self/status: no TracerPid");
 }
+
+namespace {
+volatile sig_atomic_t terminal_signals_seen = 0;
+void count_signal(int) {
+    terminal_signals_seen = terminal_signals_seen + 1;
+}
+std::string link_of(const std::string& path) {
+    std::error_code ec;
+    auto target = std::filesystem::read_symlink(path, ec);
+    return ec ? "(" + ec.message() + ")" : target.string();
+}
+}  // namespace
+
+TEST_CASE("LDAP child: a session of its own, stdio on /dev/null, cwd /", "[ldap_child]") {
+    // The login's process group gets a terminal's ^C, ^\ and ^Z (su, sudo):
+    // they reach the caller, which has handlers, and not the child. This
+    // test's process becomes the leader of a group of its own first, so
+    // that the signals reach nothing else.
+    REQUIRE(::setpgid(0, 0) == 0);
+    struct sigaction act {};
+    act.sa_handler = count_signal;
+    sigemptyset(&act.sa_mask);
+    for (int sig : {SIGINT, SIGQUIT, SIGTSTP}) REQUIRE(::sigaction(sig, &act, nullptr) == 0);
+    const auto cwd = std::filesystem::current_path();
+    std::filesystem::current_path("/tmp");
+    std::thread terminal([] {
+        std::this_thread::sleep_for(300ms);
+        for (int sig : {SIGINT, SIGQUIT, SIGTSTP}) ::kill(-::getpgrp(), sig);
+    });
+    const pid_t caller_group = ::getpgrp();
+    auto reply = run_bounded_child(in(5000ms), [caller_group](ChildChannel&) {
+        ChildReply out;
+        out.fields.push_back(std::to_string(::getsid(0) == ::getpid()) + " " +
+                             std::to_string(::getpgrp() == ::getpid()) + " " +
+                             std::to_string(::getpgrp() != caller_group));
+        for (int fd = 0; fd <= 2; ++fd)
+            out.fields.push_back(link_of("/proc/self/fd/" + std::to_string(fd)));
+        out.fields.push_back(std::filesystem::current_path().string());
+        sigset_t mask;
+        ::pthread_sigmask(SIG_SETMASK, nullptr, &mask);
+        out.fields.push_back(sigisemptyset(&mask) ? "unblocked" : "blocked");
+        std::this_thread::sleep_for(800ms);  // the terminal's signals come meanwhile
+        return out;
+    });
+    terminal.join();
+    std::filesystem::current_path(cwd);
+    REQUIRE(reply.ok());
+    CHECK(reply->fields == std::vector<std::string>{"1 1 1", "/dev/null", "/dev/null", "/dev/null",
+                                                    "/", "unblocked"});
+    CHECK(terminal_signals_seen == 3);  // the caller got them
+    CHECK(no_children_left());
+}
