@@ -331,13 +331,30 @@ Status write_first_enrolment(LdapConnection& connection, const Session& session,
     return {};
 }
 
-ExitCode run_enroll(Session& session) {
+// The invoking user as the directory has them: a connection to the first
+// server that answers, their entry there, and whether it is enrolled.
+struct Looked {
+    LdapConnection connection;
+    LdapEntry entry;
+    Enrolment state;
+};
+
+Result<Looked> look_up(const Session& session) {
     auto connection = connect(session);
-    if (!connection) return fail(connection.error());
+    if (!connection) return connection.error();
     auto entry = find_entry(*connection, session);
-    if (!entry) return fail(entry.error());
+    if (!entry) return entry.error();
     auto state = enrolment_of(*entry);
-    if (!state) return fail(state.error());
+    if (!state) return state.error();
+    return Looked{std::move(*connection), std::move(*entry), std::move(*state)};
+}
+
+ExitCode run_enroll(Session& session) {
+    auto looked = look_up(session);
+    if (!looked) return fail(looked.error());
+    auto* connection = &looked->connection;
+    const LdapEntry* entry = &looked->entry;
+    const Enrolment* state = &looked->state;
     // No self-service re-enrolment (ldap/README.md, "Enrolment"): users may
     // only add their factor, never replace it, so that a session bound once
     // cannot take it over later. A new phone goes through the reset.
@@ -401,12 +418,11 @@ ExitCode run_enroll(Session& session) {
 }
 
 ExitCode run_status(Session& session) {
-    auto connection = connect(session);
-    if (!connection) return fail(connection.error());
-    auto entry = find_entry(*connection, session);
-    if (!entry) return fail(entry.error());
-    auto state = enrolment_of(*entry);
-    if (!state) return fail(state.error());
+    auto looked = look_up(session);
+    if (!looked) return fail(looked.error());
+    auto* connection = &looked->connection;
+    const LdapEntry* entry = &looked->entry;
+    const Enrolment* state = &looked->state;
     if (!state->enrolled) {
         if (auto shown = say(session.user + " (" + entry->dn + "): not enrolled\n");
             shown != ExitCode::ok)
