@@ -31,10 +31,16 @@
 //   resets them to SIG_DFL, and stay blocked until the privileges are
 //   dropped (before, the user of su or sudo may signal it); SIGCHLD stays
 //   blocked in the calling thread until the child is reaped (as system()
-//   does), and the child is waited for and killed through a pidfd (its pid
-//   alone, if the kernel has none), never wait(): a caller's handler cannot
-//   take our child's status, nor we one of the caller's. Killed and reaped
-//   on every path (RAII), so no zombie.
+//   does), and the child is waited for and killed through a pidfd, never
+//   wait(): a caller's handler cannot take our child's status, nor we one
+//   of the caller's. Killed and reaped on every path (RAII), so no zombie.
+// - Never a signal by pid (a caller that ignores SIGCHLD lets the kernel
+//   reap the child at once, and its pid may be another process's next): the
+//   child waits for a go byte before anything else, which the parent sends
+//   once it holds the child's pidfd (and has checked it is its child). When
+//   it cannot get one, it closes the go pipe instead, the child _exits, and
+//   the parent waits for that pid (waitpid, no signal): PAM_AUTHINFO_UNAVAIL.
+//   So the module needs pidfds (Linux 5.4, P_PIDFD).
 // - fork in a multithreaded caller: the child uses malloc (glibc makes it
 //   usable after fork) and libldap, whose state is fresh: the parent never
 //   calls libldap, so the child initialises it and opens its own handles. A
@@ -259,7 +265,7 @@ Status detach_from_caller() {
     return {};
 }
 
-[[noreturn]] void child_main(int fd, pid_t parent, Deadline deadline,
+[[noreturn]] void child_main(int fd, int go, pid_t parent, Deadline deadline,
                              const std::function<ChildReply(ChildChannel&)>& work) noexcept {
     // Every signal is blocked (the parent did, before fork), and stays so
     // until the privileges are dropped: until then its real uid may be the
@@ -267,6 +273,15 @@ Status detach_from_caller() {
     // out of the caller's process group: a ^C, ^\ or ^Z on the terminal of
     // su or sudo, or a signal to the login's group, does not reach it.
     const int setsid_error = ::setsid() < 0 ? errno : 0;
+    // Nothing more until the parent holds our pidfd (it signals through
+    // nothing else) and says go; EOF instead: it has none, and waits for
+    // this to end by itself.
+    char byte = 0;
+    ssize_t n;
+    while ((n = ::read(go, &byte, 1)) < 0 && errno == EINTR) {
+    }
+    if (n != 1 || byte != 'g') ::_exit(3);
+    ::close(go);
     reset_signals();
     close_inherited(fd);
     ChildChannel channel(fd);
@@ -326,13 +341,12 @@ class SignalMask {
     sigset_t saved_;
 };
 
-// Our child: killed and reaped once, when asked or when this goes.
+// Our child, known by a pidfd only (a pid alone could be another process's
+// by the time it is used): killed and reaped once, when asked or when this
+// goes.
 class Child {
   public:
-    // The pidfd through the system call: glibc 2.36's <sys/pidfd.h> has no
-    // extern "C", and a kernel without pidfds (before 5.3) leaves the pid.
-    explicit Child(pid_t pid)
-        : pid_(pid), pidfd_(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))) {}
+    explicit Child(UniqueFd pidfd) : pidfd_(std::move(pidfd)) {}
     Child(const Child&) = delete;
     Child& operator=(const Child&) = delete;
     ~Child() { kill_and_reap(); }
@@ -343,34 +357,49 @@ class Child {
         int value = 0;
     };
 
-    // SIGKILL (harmless if it has exited: it stays ours until reaped), then
-    // how it ended, or nullopt if someone else reaped it.
+    // SIGKILL (harmless if it has exited, even if the kernel reaped it: the
+    // pidfd never names another process), then how it ended, or nullopt if
+    // the kernel (a caller's SIGCHLD ignored) or someone else reaped it.
     std::optional<Ending> kill_and_reap() {
         if (reaped_) return status_;
         reaped_ = true;
-        if (pidfd_)
-            ::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
-        else
-            ::kill(pid_, SIGKILL);
+        ::syscall(SYS_pidfd_send_signal, pidfd_.get(), SIGKILL, nullptr, 0);
         siginfo_t info{};
         for (;;) {
-            const int rc = pidfd_
-                               ? ::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED)
-                               : ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED);
-            if (rc == 0) break;
+            if (::waitid(P_PIDFD, static_cast<id_t>(pidfd_.get()), &info, WEXITED) == 0) break;
             if (errno == EINTR) continue;
-            return status_;  // ECHILD: SIGCHLD ignored by the caller, or reaped elsewhere
+            return status_;  // ECHILD
         }
         status_ = Ending{info.si_code != CLD_EXITED, info.si_status};
         return status_;
     }
 
   private:
-    pid_t pid_;
     UniqueFd pidfd_;
     bool reaped_ = false;
     std::optional<Ending> status_;
 };
+
+// The pidfd of the child just forked, checked to be our child (alive or not
+// yet reaped: it waits for the go byte, but SIGKILL from elsewhere could end
+// it, and with SIGCHLD ignored the kernel would reap it and free its pid).
+// Through the system call: glibc 2.36's <sys/pidfd.h> has no extern "C".
+Result<UniqueFd> open_pidfd(pid_t pid) {
+    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!pidfd) return Error{std::string("pidfd_open: ") + std::strerror(errno)};
+    siginfo_t info{};
+    if (::waitid(P_PIDFD, static_cast<id_t>(pidfd.get()), &info, WEXITED | WNOHANG | WNOWAIT) != 0)
+        return Error{std::string("the new process is not ours: ") + std::strerror(errno)};
+    return pidfd;
+}
+
+// Without a pidfd the child is never signalled: it ends by itself when the
+// go pipe closes, and is waited for by its pid, which stays ours until this
+// reaps it (or, SIGCHLD ignored, until the kernel does: then ECHILD).
+void reap_unsignalled(pid_t pid) {
+    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+}
 
 std::string seconds_text(std::chrono::steady_clock::duration d) {
     const long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
@@ -434,9 +463,15 @@ Result<ChildReply> run_bounded_child(Deadline deadline,
                      kChildFailed};
     UniqueFd from_child(fds[0]);
     UniqueFd to_parent(fds[1]);
+    // The go byte, parent to child: sent once the parent holds the pidfd.
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        return Error{std::string("cannot start the LDAP process: pipe: ") + std::strerror(errno),
+                     kChildFailed};
+    UniqueFd go_in(fds[0]);
+    UniqueFd go_out(fds[1]);
     // A caller without stdin, stdout or stderr would give the pipe one of
     // their numbers, where a library's stray message would land in it.
-    for (UniqueFd* end : {&from_child, &to_parent}) {
+    for (UniqueFd* end : {&from_child, &to_parent, &go_in, &go_out}) {
         if (end->get() > 2) continue;
         const int moved = ::fcntl(end->get(), F_DUPFD_CLOEXEC, 3);
         if (moved < 0)
@@ -452,16 +487,33 @@ Result<ChildReply> run_bounded_child(Deadline deadline,
     if (pid == 0) {
         // No destructor runs here: the child never returns.
         ::close(from_child.release());
-        child_main(to_parent.release(), parent, deadline, work);
+        ::close(go_out.release());
+        child_main(to_parent.release(), go_in.release(), parent, deadline, work);
     }
     if (pid < 0) {
         const int error = errno;
         return Error{std::string("cannot start the LDAP process: fork: ") + std::strerror(error),
                      kChildFailed};
     }
-    Child child(pid);
-    mask.block_sigchld_only();
+    auto pidfd = open_pidfd(pid);
     to_parent.reset();  // EOF once the child is gone
+    // The parent keeps the go pipe's reading end until the byte is written:
+    // a child gone already leaves it unread, and no SIGPIPE comes.
+    if (!pidfd || ::write(go_out.get(), "g", 1) != 1) {
+        const std::string why =
+            pidfd ? std::string("go: ") + std::strerror(errno) : pidfd.error().message;
+        go_out.reset();  // EOF: the child _exits
+        if (!pidfd) {
+            reap_unsignalled(pid);
+        } else {
+            Child(std::move(*pidfd)).kill_and_reap();
+        }
+        return Error{"cannot start the LDAP process: " + why, kChildFailed};
+    }
+    go_out.reset();
+    go_in.reset();
+    Child child(std::move(*pidfd));
+    mask.block_sigchld_only();
 
     ChildMessageDecoder decoder;
     Progress progress;

@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -474,5 +475,70 @@ TEST_CASE("LDAP child: a session of its own, stdio on /dev/null, cwd /", "[ldap_
     CHECK(reply->fields == std::vector<std::string>{"1 1 1", "/dev/null", "/dev/null", "/dev/null",
                                                     "/", "unblocked"});
     CHECK(terminal_signals_seen == 3);  // the caller got them
+    CHECK(no_children_left());
+}
+
+TEST_CASE("LDAP child: a caller that ignores SIGCHLD", "[ldap_child]") {
+    // The kernel reaps the child as soon as it exits: its pid may be
+    // another process's by then, so the module signals only through the
+    // pidfd it got while the child waited for the go byte.
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    REQUIRE(::sigaction(SIGCHLD, &ignore, nullptr) == 0);
+
+    auto reply = run_bounded_child(in(5000ms), [](ChildChannel&) { return ChildReply{0, {"ok"}}; });
+    REQUIRE(reply.ok());
+    CHECK(reply->fields == std::vector<std::string>{"ok"});
+
+    auto died = run_bounded_child(in(5000ms), [](ChildChannel&) -> ChildReply { ::_exit(5); });
+    REQUIRE_FALSE(died.ok());
+    CHECK(died.error().code == kChildFailed);
+    CHECK(died.error().message.starts_with("the LDAP process ended without an answer"));
+
+    const auto t0 = std::chrono::steady_clock::now();
+    auto hung = run_bounded_child(in(300ms), [](ChildChannel&) -> ChildReply {
+        for (;;) ::pause();
+    });
+    REQUIRE_FALSE(hung.ok());
+    CHECK(hung.error().message.ends_with("the LDAP process was stopped"));
+    CHECK(std::chrono::steady_clock::now() - t0 < 300ms + kChildGrace + 700ms);
+    CHECK(no_children_left());
+}
+
+TEST_CASE("LDAP child: without a pidfd, no signal: the child ends by itself", "[ldap_child]") {
+    // Every descriptor but the four the two pipes take is in use, so
+    // pidfd_open fails (EMFILE); with SIGCHLD ignored, as the worst case.
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    REQUIRE(::sigaction(SIGCHLD, &ignore, nullptr) == 0);
+    rlimit saved{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    rlimit few = saved;
+    few.rlim_cur = 256;
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &few) == 0);
+    std::vector<int> fillers;
+    for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) fillers.push_back(fd);
+    REQUIRE(errno == EMFILE);
+    REQUIRE(fillers.size() > 4);
+    for (int i = 0; i < 4; ++i) {
+        ::close(fillers.back());
+        fillers.pop_back();
+    }
+    bool ran = false;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto reply = run_bounded_child(in(5000ms), [&ran](ChildChannel&) {
+        ran = true;  // in the child: never seen here anyway
+        return ChildReply{0, {"the work ran"}};
+    });
+    const auto elapsed = std::chrono::steady_clock::now() - t0;
+    for (int fd : fillers) ::close(fd);
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &saved) == 0);
+    REQUIRE_FALSE(reply.ok());
+    CHECK(reply.error().code == kChildFailed);
+    CHECK(reply.error().message ==
+          "cannot start the LDAP process: pidfd_open: " + std::string(std::strerror(EMFILE)));
+    CHECK(elapsed < 2s);  // the child ended at the go pipe's EOF, not at the deadline
     CHECK(no_children_left());
 }
