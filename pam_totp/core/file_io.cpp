@@ -15,6 +15,7 @@
 #include <ctime>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "core/host_key.h"
 
@@ -128,13 +129,19 @@ Status check_opened_file(int fd, const std::string& path, const FileRules& rules
     return {};
 }
 
-Result<std::optional<SecretBytes>> read_checked_file(const std::string& path,
-                                                     const FileRules& rules) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+namespace {
+
+constexpr int kReadFlags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
+
+// The file `fd` opened with kReadFlags (or the open's errno), checked and
+// read.
+Result<std::optional<SecretBytes>> read_opened_file(const UniqueFd& fd, int open_error,
+                                                    const std::string& path,
+                                                    const FileRules& rules) {
     if (!fd) {
-        if (errno == ENOENT) return std::optional<SecretBytes>();
-        if (errno == ELOOP) return Error{path + ": is a symbolic link"};
-        return Error{errno_message(path, errno)};
+        if (open_error == ENOENT) return std::optional<SecretBytes>();
+        if (open_error == ELOOP) return Error{path + ": is a symbolic link"};
+        return Error{errno_message(path, open_error)};
     }
     if (auto status = check_opened_file(fd.get(), path, rules); !status) return status.error();
 
@@ -152,6 +159,68 @@ Result<std::optional<SecretBytes>> read_checked_file(const std::string& path,
         return Error{path + ": larger than " + std::to_string(rules.max_size) + " bytes"};
     buffer.truncate(used);
     return std::optional<SecretBytes>(std::move(buffer));
+}
+
+// A directory of the walk, on its descriptor: as check_directory_chain's.
+Status check_walked_directory(int fd, const std::string& dir, uid_t owner) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return Error{errno_message(dir, errno)};
+    if (st.st_uid != owner && st.st_uid != 0)
+        return Error{"directory " + dir + " is owned by uid " + std::to_string(st.st_uid) +
+                     (owner == 0 ? ", not by root" : ", not by the user or root")};
+    if (st.st_mode & 0022) return Error{"directory " + dir + " is writable by group or others"};
+    return {};
+}
+
+}  // namespace
+
+Result<std::optional<SecretBytes>> read_checked_file(const std::string& path,
+                                                     const FileRules& rules) {
+    const UniqueFd fd(::open(path.c_str(), kReadFlags));
+    return read_opened_file(fd, fd ? 0 : errno, path, rules);
+}
+
+Result<std::optional<SecretBytes>> read_checked_file_beneath_root(const std::string& path,
+                                                                  const FileRules& rules,
+                                                                  uid_t dir_owner) {
+    if (!path.starts_with("/")) return Error{path + ": not an absolute path"};
+    std::vector<std::string_view> names;
+    for (std::string_view rest = path; !rest.empty();) {
+        const std::size_t slash = rest.find('/');
+        const std::string_view name = rest.substr(0, slash);
+        if (name == "..") return Error{path + ": a path with .. is refused"};
+        if (!name.empty() && name != ".") names.push_back(name);
+        rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    }
+    if (names.empty()) return Error{path + ": not a regular file"};
+
+    UniqueFd dir(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) return Error{errno_message("/", errno)};
+    if (auto status = check_walked_directory(dir.get(), "/", dir_owner); !status)
+        return Error{path + ": " + status.error().message};
+    std::string shown;  // the directories walked so far
+    for (std::size_t i = 0; i + 1 < names.size(); ++i) {
+        shown += "/" + std::string(names[i]);
+        const std::string name(names[i]);
+        UniqueFd next(
+            ::openat(dir.get(), name.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!next) {
+            const int error = errno;
+            if (error == ENOENT) return std::optional<SecretBytes>();
+            struct stat st {};
+            if (error == ENOTDIR &&
+                ::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                S_ISLNK(st.st_mode))
+                return Error{path + ": directory " + shown + " is a symbolic link"};
+            return Error{path + ": " + errno_message(shown, error)};
+        }
+        if (auto status = check_walked_directory(next.get(), shown, dir_owner); !status)
+            return Error{path + ": " + status.error().message};
+        dir = std::move(next);
+    }
+    const std::string file(names.back());
+    const UniqueFd fd(::openat(dir.get(), file.c_str(), kReadFlags));
+    return read_opened_file(fd, fd ? 0 : errno, path, rules);
 }
 
 Status fsync_directory(const std::string& dir) {

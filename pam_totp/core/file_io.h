@@ -30,6 +30,18 @@ struct FileRules {
 Result<std::optional<SecretBytes>> read_checked_file(const std::string& path,
                                                      const FileRules& rules);
 
+// read_checked_file for an absolute `path` reached without resolving it
+// twice: from "/", each directory is opened with O_PATH|O_DIRECTORY|
+// O_NOFOLLOW relative to the one before and checked on that descriptor
+// (owned by `dir_owner` or root, not writable by group or others), then the
+// file is opened with O_NOFOLLOW relative to the last one and checked as
+// read_checked_file does. No component may be a symbolic link (or ".."):
+// the directories checked are the ones the file is read from. nullopt when
+// a component does not exist.
+Result<std::optional<SecretBytes>> read_checked_file_beneath_root(const std::string& path,
+                                                                  const FileRules& rules,
+                                                                  uid_t dir_owner);
+
 // sshd's StrictModes for the directories above `path`: each one from its
 // parent up to `stop` (or up to "/" when the path is not below `stop`),
 // after resolving symbolic links, is owned by `owner` or root and not

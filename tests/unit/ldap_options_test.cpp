@@ -294,3 +294,55 @@ TEST_CASE("ldap.conf: refused unless root's, private to write, small, regular", 
     REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
     REQUIRE(load(path).ok());
 }
+
+TEST_CASE("ldap.conf: no symbolic link on the way, each directory checked as opened",
+          "[ldap_options]") {
+    if (!test_util::is_root()) {
+        WARN("not root: cannot chown, skipping");
+        return;
+    }
+    RootDir dir;
+    const std::string real = dir.file("real");
+    REQUIRE(::mkdir(real.c_str(), 0755) == 0);
+    const std::string path = real + "/ldap.conf";
+    test_util::write_text(path, kFile, 0644);
+    REQUIRE(load(path).ok());
+
+    // A symbolic link to a directory, even to a good one, even root's: the
+    // directory checked could otherwise differ from the one read from.
+    const std::string linked = dir.file("linked");
+    REQUIRE(::symlink(real.c_str(), linked.c_str()) == 0);
+    const std::string through_link = linked + "/ldap.conf";
+    check_refused(load(through_link),
+                  through_link + ": directory " + linked + " is a symbolic link");
+    const std::string named = "config=" + through_link;
+    check_refused(load(path, {named}), "directory " + linked + " is a symbolic link");
+    // Relative to a link: a link higher up, and one to a directory elsewhere.
+    const std::string to_run = dir.file("run");
+    REQUIRE(::symlink("/run", to_run.c_str()) == 0);
+    const std::string via_run =
+        to_run + "/" + std::filesystem::path(dir.path()).filename().string() + "/real/ldap.conf";
+    check_refused(load(via_run), "directory " + to_run + " is a symbolic link");
+    // "..", which would leave a directory already checked.
+    check_refused(load(real + "/../real/ldap.conf"), "a path with .. is refused");
+    // Doubled slashes and "." are only spelling.
+    auto spelled = load(dir.path() + "//./real/ldap.conf");
+    REQUIRE(spelled.ok());
+
+    // A directory on the way that is not root's, or that others may write to.
+    REQUIRE(::chown(real.c_str(), 4321, 0) == 0);
+    check_refused(load(path), "directory " + real + " is owned by uid 4321, not by root");
+    REQUIRE(::chown(real.c_str(), 0, 0) == 0);
+    REQUIRE(::chmod(real.c_str(), 0775) == 0);
+    check_refused(load(path), "directory " + real + " is writable by group or others");
+    REQUIRE(::chmod(real.c_str(), 0755) == 0);
+    REQUIRE(load(path).ok());
+
+    // A directory on the way that does not exist: no file (the PAM line alone).
+    auto alone = load(dir.file("none/ldap.conf"), {"uri=ldaps://a", "base=dc=example", "ca=/ca.pem",
+                                                   "binddn=cn=pam", "bindpw_file=/pw"});
+    REQUIRE(alone.ok());
+    CHECK(alone->config.empty());
+    // A file where a directory should be.
+    check_refused(load(path + "/ldap.conf"), "Not a directory");
+}
