@@ -542,3 +542,66 @@ TEST_CASE("LDAP child: without a pidfd, no signal: the child ends by itself", "[
     CHECK(elapsed < 2s);  // the child ended at the go pipe's EOF, not at the deadline
     CHECK(no_children_left());
 }
+
+namespace {
+
+// A root process that traces `target` and, through PTRACE_O_TRACEFORK,
+// every child it forks from then on, resuming each stop (and passing the
+// signals on) until it is killed, which detaches them all.
+pid_t start_tracer(pid_t target) {
+    int ready[2];
+    if (::pipe(ready) != 0) return -1;
+    const pid_t tracer = ::fork();
+    if (tracer == 0) {
+        ::close(ready[0]);
+        if (::ptrace(PTRACE_SEIZE, target, nullptr, PTRACE_O_TRACEFORK) != 0) ::_exit(1);
+        (void)!::write(ready[1], "r", 1);
+        ::close(ready[1]);
+        for (;;) {
+            int status = 0;
+            const pid_t pid = ::waitpid(-1, &status, __WALL);
+            if (pid < 0) {
+                if (errno == EINTR) continue;
+                ::_exit(0);
+            }
+            if (!WIFSTOPPED(status)) continue;
+            // Event stops (fork, the new child's first stop) resume as they
+            // are; a signal-delivery stop gets its signal delivered.
+            const int sig = WSTOPSIG(status);
+            const bool event = (status >> 16) != 0 || sig == SIGTRAP;
+            ::ptrace(PTRACE_CONT, pid, nullptr, event ? 0 : sig);
+        }
+    }
+    ::close(ready[1]);
+    char byte = 0;
+    const bool seized = tracer > 0 && ::read(ready[0], &byte, 1) == 1;
+    ::close(ready[0]);
+    if (!seized && tracer > 0) {
+        ::kill(tracer, SIGKILL);
+        ::waitpid(tracer, nullptr, 0);
+        return -1;
+    }
+    return tracer;
+}
+
+}  // namespace
+
+TEST_CASE("LDAP child: a traced child exits without a reply", "[ldap_child]") {
+    // The tracer attaches before the uid change here (as root may); one of
+    // uid 65534 in the window after it would be as visible in TracerPid.
+    if (::geteuid() != 0) {
+        WARN("not root: cannot trace, skipping");
+        return;
+    }
+    const pid_t tracer = start_tracer(::getpid());
+    REQUIRE(tracer > 0);
+    auto reply = run_bounded_child(in(5000ms), [](ChildChannel&) {
+        return ChildReply{0, {"the tracer's verdict"}};
+    });
+    ::kill(tracer, SIGKILL);  // detaches this process
+    ::waitpid(tracer, nullptr, 0);
+    REQUIRE_FALSE(reply.ok());
+    CHECK(reply.error().code == kChildFailed);
+    CHECK(reply.error().message == "the LDAP process ended without an answer (exit status 4)");
+    CHECK(no_children_left());
+}
