@@ -113,6 +113,55 @@ class SilentServers(PamTestCase):
         self.check_stalled(self.box.service("stall-starttls", self.line(uri, "starttls")), uri,
                            killed=False)
 
+    def test_child_apart_from_the_login(self):
+        """The LDAP process of a stalled login, seen from outside: uid 65534,
+        no capabilities, not dumpable (its /proc files stay root's), a session
+        of its own, stdio on /dev/null rather than the driver's pipes, cwd /."""
+        uri = f"ldaps://127.0.0.1:{self.port}/"
+        service = self.box.service("stall-apart", self.line(uri))
+        proc = self.box.start(service, "alice", "alice-pw", "123456")
+        seen = None
+        try:
+            deadline = time.monotonic() + TIMEOUT
+            while seen is None and time.monotonic() < deadline and proc.poll() is None:
+                for pid in processes_with(service):
+                    if pid == proc.pid:
+                        continue
+                    try:
+                        seen = self.describe(pid, proc.pid)
+                    except OSError:
+                        pass  # not there yet, or gone
+                time.sleep(0.05)
+        finally:
+            _, err = proc.communicate()
+        self.assertEqual(proc.returncode, PAM_AUTHINFO_UNAVAIL, err)
+        self.assertIsNotNone(seen, "the LDAP process was seen")
+        self.assertEqual(seen, {
+            "ppid": proc.pid, "uid": "65534\t65534\t65534\t65534", "CapEff": "0000000000000000",
+            "CapPrm": "0000000000000000", "NoNewPrivs": "1", "proc owner": 0,
+            "own session": True, "own group": True,
+            "stdio": ["/dev/null"] * 3, "cwd": "/"})
+
+    @staticmethod
+    def describe(pid, driver):
+        with open(f"/proc/{pid}/status") as f:
+            status = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+        if int(status["PPid"]) != driver or not status["Uid"].startswith("65534"):
+            raise OSError("not the dropped child (yet)")
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        pgrp, session = int(fields[2]), int(fields[3])
+        with open(f"/proc/{driver}/stat") as f:
+            driver_session = int(f.read().rsplit(")", 1)[1].split()[3])
+        return {
+            "ppid": int(status["PPid"]), "uid": status["Uid"], "CapEff": status["CapEff"],
+            "CapPrm": status["CapPrm"], "NoNewPrivs": status["NoNewPrivs"],
+            "proc owner": os.stat(f"/proc/{pid}/status").st_uid,
+            "own session": session == pid and session != driver_session,
+            "own group": pgrp == pid,
+            "stdio": [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in range(3)],
+            "cwd": os.readlink(f"/proc/{pid}/cwd")}
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
