@@ -14,6 +14,8 @@
 #include "core/code_input.h"
 #include "core/file_io.h"
 #include "core/messages.h"
+#include "core/printable_text.h"
+#include "core/printable_text.h"
 #include "core/verifier.h"
 #include "ldap_module/bounded_child.h"
 #include "ldap_module/ldap_client.h"
@@ -298,12 +300,9 @@ ChildReply verify(const LdapOptions& options, const Lookup& lookup, SecretBytes&
 
 // What reaches syslog from the child (server-chosen DNs among it): no
 // control characters that could forge a line, and not without end.
-std::string printable(std::string text) {
+std::string printable(std::string_view text) {
     constexpr std::size_t kMaxLogLine = 2000;
-    if (text.size() > kMaxLogLine) text = text.substr(0, kMaxLogLine) + "...";
-    for (char& c : text)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-    return text;
+    return printable_text(text, kMaxLogLine);
 }
 
 }  // namespace
