@@ -14,17 +14,22 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The answer to every prompt (the code of the current login). */
+/* The answer to every prompt: the code of the current login; with
+   current_password set (fleet logins), the password to a "Password" prompt. */
 static const char* current_code;
+static const char* current_password;
 
 static inline int conversation(int n, const struct pam_message** msg, struct pam_response** resp,
                                void* data) {
     (void)data;
     struct pam_response* out = calloc((size_t)n, sizeof *out);
     if (!out) return PAM_BUF_ERR;
-    for (int i = 0; i < n; ++i)
-        if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-            out[i].resp = strdup(current_code);
+    for (int i = 0; i < n; ++i) {
+        if (msg[i]->msg_style != PAM_PROMPT_ECHO_OFF && msg[i]->msg_style != PAM_PROMPT_ECHO_ON)
+            continue;
+        const int password = current_password && strncmp(msg[i]->msg, "Password", 8) == 0;
+        out[i].resp = strdup(password ? current_password : current_code);
+    }
     *resp = out;
     return PAM_SUCCESS;
 }

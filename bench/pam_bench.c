@@ -54,21 +54,6 @@ struct account {
     unsigned char key[64];
     size_t key_len;
 };
-static const char* current_password;
-
-/* The password to the password prompt, the code to any other. */
-static int fleet_conversation(int n, const struct pam_message** msg, struct pam_response** resp,
-                              void* data) {
-    (void)data;
-    struct pam_response* out = calloc((size_t)n, sizeof *out);
-    if (!out) return PAM_BUF_ERR;
-    for (int i = 0; i < n; ++i)
-        if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-            out[i].resp =
-                strdup(strncmp(msg[i]->msg, "Password", 8) == 0 ? current_password : current_code);
-    *resp = out;
-    return PAM_SUCCESS;
-}
 
 static double timeval_us(struct timeval tv) {
     return (double)tv.tv_sec * 1e6 + (double)tv.tv_usec;
@@ -122,7 +107,7 @@ int main(int argc, char** argv) {
 
     double* times = calloc((size_t)iterations, sizeof *times);
     int successes = 0, as_expected = 0;
-    struct pam_conv conv = {fleet ? fleet_conversation : conversation, NULL};
+    struct pam_conv conv = {conversation, NULL};
     for (int i = 0; i < warmup + iterations; ++i) {
         char code[kDigits + 1];
         if (fleet) {
