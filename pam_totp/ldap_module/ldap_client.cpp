@@ -208,32 +208,33 @@ std::string diagnostic(LDAP* ld) {
     return out;
 }
 
+// The outcome of a write: its error names what was written and carries the
+// server's reason (an ACL refusal says which attribute).
+Status write_result(LDAP* ld, int rc, const std::string& what) {
+    if (rc == LDAP_SUCCESS) return {};
+    Error error = ldap_error(what, rc);
+    error.message += diagnostic(ld);
+    return error;
+}
+
 }  // namespace
 
 Status LdapConnection::add_entry(const std::string& dn, std::span<const LdapChange> attributes,
                                  Deadline deadline) {
     if (auto status = bound_by(deadline); !status) return status;
     ModList mods(attributes);
-    const int rc = ldap_add_ext_s(ld_.get(), dn.c_str(), mods.get(), nullptr, nullptr);
-    if (rc != LDAP_SUCCESS) {
-        Error error = ldap_error(uri_ + ": add " + dn, rc);
-        error.message += diagnostic(ld_.get());
-        return error;
-    }
-    return {};
+    return write_result(ld_.get(),
+                        ldap_add_ext_s(ld_.get(), dn.c_str(), mods.get(), nullptr, nullptr),
+                        uri_ + ": add " + dn);
 }
 
 Status LdapConnection::modify(const std::string& dn, std::span<const LdapChange> changes,
                               Deadline deadline) {
     if (auto status = bound_by(deadline); !status) return status;
     ModList mods(changes);
-    const int rc = ldap_modify_ext_s(ld_.get(), dn.c_str(), mods.get(), nullptr, nullptr);
-    if (rc != LDAP_SUCCESS) {
-        Error error = ldap_error(uri_ + ": modify " + dn, rc);
-        error.message += diagnostic(ld_.get());
-        return error;
-    }
-    return {};
+    return write_result(ld_.get(),
+                        ldap_modify_ext_s(ld_.get(), dn.c_str(), mods.get(), nullptr, nullptr),
+                        uri_ + ": modify " + dn);
 }
 
 Result<std::string> LdapConnection::whoami(Deadline deadline) {
