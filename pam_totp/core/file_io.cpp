@@ -64,6 +64,18 @@ struct DirCloser {
 };
 using DirPtr = std::unique_ptr<DIR, DirCloser>;
 
+// One directory above a file we trust: owned by `owner` or root, and not
+// writable by group or others (or they could swap the file). Both directory
+// walks apply it: by path (check_directory_chain), by descriptor (the walk
+// of read_checked_file_beneath_root).
+Status check_directory_stat(const struct stat& st, const std::string& dir, uid_t owner) {
+    if (st.st_uid != owner && st.st_uid != 0)
+        return Error{"directory " + dir + " is owned by uid " + std::to_string(st.st_uid) +
+                     (owner == 0 ? ", not by root" : ", not by the user or root")};
+    if (st.st_mode & 0022) return Error{"directory " + dir + " is writable by group or others"};
+    return {};
+}
+
 }  // namespace
 
 std::string errno_message(const std::string& path, int error) {
@@ -102,10 +114,7 @@ Status check_directory_chain(const std::string& path, const std::string& stop, u
     for (;;) {
         struct stat st {};
         if (::stat(dir.c_str(), &st) != 0) return Error{errno_message(dir, errno)};
-        if (st.st_uid != owner && st.st_uid != 0)
-            return Error{"directory " + dir + " is owned by uid " + std::to_string(st.st_uid) +
-                         ", not by the user or root"};
-        if (st.st_mode & 0022) return Error{"directory " + dir + " is writable by group or others"};
+        if (auto status = check_directory_stat(st, dir, owner); !status) return status;
         if (dir == "/" || (below_top && dir == top)) return {};
         dir = parent_directory(dir);
     }
@@ -161,15 +170,11 @@ Result<std::optional<SecretBytes>> read_opened_file(const UniqueFd& fd, int open
     return std::optional<SecretBytes>(std::move(buffer));
 }
 
-// A directory of the walk, on its descriptor: as check_directory_chain's.
+// A directory of the walk, on its descriptor.
 Status check_walked_directory(int fd, const std::string& dir, uid_t owner) {
     struct stat st {};
     if (::fstat(fd, &st) != 0) return Error{errno_message(dir, errno)};
-    if (st.st_uid != owner && st.st_uid != 0)
-        return Error{"directory " + dir + " is owned by uid " + std::to_string(st.st_uid) +
-                     (owner == 0 ? ", not by root" : ", not by the user or root")};
-    if (st.st_mode & 0022) return Error{"directory " + dir + " is writable by group or others"};
-    return {};
+    return check_directory_stat(st, dir, owner);
 }
 
 }  // namespace
