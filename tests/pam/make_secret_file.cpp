@@ -33,7 +33,9 @@ struct Outcome {
     std::string text;
 };
 
-Outcome failed(const std::string& message) { return {false, message}; }
+Outcome failed(const std::string& message) {
+    return {false, message};
+}
 
 SecretBytes from_hex(const std::string& hex) {
     SecretBytes out(hex.size() / 2);
@@ -120,7 +122,9 @@ Outcome run_command(const std::vector<std::string>& args) {
     } catch (const std::exception& e) {
         return failed(e.what());
     }
-    return failed("usage: make_secret_file host-key DIR | seal --pub FILE --user NAME --secret-hex HEX ... | serve");
+    return failed(
+        "usage: make_secret_file host-key DIR | seal --pub FILE --user NAME --secret-hex HEX ... | "
+        "serve");
 }
 
 std::vector<std::string> split_tabs(const std::string& line) {
