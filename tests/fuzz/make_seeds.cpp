@@ -1,5 +1,6 @@
 // Writes the seed corpora under tests/fuzz/corpus/<target>/. Run by hand when
 // a format changes (the output is committed):
+//   cmake --build build-fuzz --target make_fuzz_seeds
 //   build-fuzz/tests/fuzz/make_fuzz_seeds tests/fuzz/corpus
 // Secret files are sealed to the fixed test key in fuzz_common.h so the
 // secret-file target starts from files it can open.
