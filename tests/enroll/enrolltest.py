@@ -98,6 +98,21 @@ def recovery_codes_in(output):
     return codes
 
 
+def spawn_in_pty(test, cmd, *, timeout, dimensions, env=None):
+    """`cmd` in a pty (pexpect), killed when `test` ends if it still runs."""
+    child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", timeout=timeout, env=env,
+                          dimensions=dimensions)
+    test.addCleanup(lambda: child.close(force=True) if child.isalive() else None)
+    return child
+
+
+def finish_child(child):
+    """Rest of the output and the exit status."""
+    rest = child.read()
+    child.close()
+    return rest, child.exitstatus
+
+
 def private_test_root():
     """Where the temp directories go: totp-enroll refuses to write a secret
     file where the module would refuse to read it (directories writable by
@@ -134,15 +149,9 @@ class EnrollTestCase(unittest.TestCase):
 
     def spawn(self, *args, as_nobody=False, env=None):
         cmd = (AS_NOBODY if as_nobody else []) + [ENROLL, *args]
-        child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", timeout=30, env=env, dimensions=(24, 80))
-        self.addCleanup(lambda: child.close(force=True) if child.isalive() else None)
-        return child
+        return spawn_in_pty(self, cmd, timeout=30, env=env, dimensions=(24, 80))
 
-    def finish(self, child):
-        """Rest of the output and the exit status."""
-        rest = child.read()
-        child.close()
-        return rest, child.exitstatus
+    finish = staticmethod(finish_child)
 
     def enroll_scripted(self, *args, file=None, as_nobody=False, env=None, keydir=None):
         """Enrols through pipes (stdin not a terminal): read the URI, answer

@@ -9,12 +9,10 @@ import re
 import subprocess
 import unittest
 
-import pexpect
-
 from pamenroll import EnrollPamTestCase  # exits 77 without tests/pam
 
 from enrolltest import (ENROLL, URI_RE, code_for_uri, next_step_code_for_uri, oathtool, parse_uri,
-                        recovery_codes_in, wrong_code_for_uri)
+                        recovery_codes_in, spawn_in_pty, wrong_code_for_uri)
 from pamtest import PAM_AUTH_ERR, PAM_SUCCESS, REPLAY_MESSAGE, require_root
 
 
@@ -24,9 +22,7 @@ class EnrollThenLogin(EnrollPamTestCase):
     def test_pty_enrollment_then_login(self):
         """alice runs totp-enroll herself in a terminal, as in real life."""
         cmd = self.as_alice() + [ENROLL, "--keydir", self.box.keydir]
-        child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", timeout=60, env=self.enroll_env(),
-                              dimensions=(24, 80))
-        self.addCleanup(lambda: child.close(force=True) if child.isalive() else None)
+        child = spawn_in_pty(self, cmd, timeout=60, env=self.enroll_env(), dimensions=(24, 80))
         child.expect(URI_RE)
         uri = child.after.strip()
         child.expect("code the app shows: ")

@@ -23,6 +23,8 @@ import urllib.parse
 import pexpect
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "pam"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "enroll"))
+from enrolltest import finish_child, spawn_in_pty  # noqa: E402
 from pamtest import PAM_AUTH_ERR, PAM_SUCCESS, PamTestCase  # noqa: E402
 import slapd_fixture  # noqa: E402
 from slapd_fixture import ADMIN, ADMIN_PW, BASE, SERVICE, SERVICE_PW, LdapSession, Slapd  # noqa: E402
@@ -107,14 +109,9 @@ class FleetEnrolment(PamTestCase):
     # -- helpers -------------------------------------------------------------
     def spawn(self, user, *args, command=None):
         cmd = (as_user(user) if user else []) + (command or [TOOL]) + list(args)
-        child = pexpect.spawn(cmd[0], cmd[1:], encoding="utf-8", timeout=20, dimensions=(50, 100))
-        self.addCleanup(lambda: child.close(force=True) if child.isalive() else None)
-        return child
+        return spawn_in_pty(self, cmd, timeout=20, dimensions=(50, 100))
 
-    def finish(self, child):
-        rest = child.read()
-        child.close()
-        return rest, child.exitstatus
+    finish = staticmethod(finish_child)
 
     def next_step(self, user, at_least=None):
         step = max(step_now() - 1, self.used.get(user, 0) + 1, at_least or 0)
